@@ -73,7 +73,7 @@ class LimitExceeded(ParseError):
     """A bound on work per message was hit (size, depth, parts, decompressed bytes, time).
 
     Reasons: ``too-large``, ``mime-too-deep``, ``too-many-parts``, ``decompression-bomb``,
-    ``header-too-large``, ``deadline-exceeded``."""
+    ``header-too-large``, ``deadline-exceeded``, ``too-many-rows``."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class Limits:
     max_parts: int = 500
     max_decompressed_bytes: int = 100 * 1024 * 1024
     max_header_bytes: int = 256 * 1024
+    max_rows: int = 1_000_000  # CSV rows / feed lines / XML records per report ("too-many-rows")
     seconds: float = 30.0
 
 
