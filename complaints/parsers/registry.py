@@ -1,0 +1,108 @@
+"""The parser registry: which parser handles a report, chosen by content.
+
+Responsibility: load the report once (``mime.load``), ask each parser in
+``PARSER_MODULES`` order (most specific first) whether it recognises the *content*, and
+run the first that does; ``freetext`` is the fallback. Whatever a parser does wrong, the
+caller gets a ``ParseResult``, a ``ParseError`` or a ``LimitExceeded`` — never another
+exception (DESIGN.md promise 3: every report reaches a visible final state).
+
+Boundary: no database and no policy here; the pipeline decides what a result with no
+events means (quarantine "no-indicators").
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from functools import cache
+from typing import Protocol
+
+from .base import LimitExceeded, Limits, ParseError, ParseResult
+from .mime import Document, load
+
+logger = logging.getLogger(__name__)
+
+# Most specific first: report types with an unambiguous machine-readable part come before
+# the ones recognised by layout or wording; autoreply sits early so an out-of-office that
+# quotes a complaint is not filed as a complaint, but after dmarc/tlsrpt whose reports are
+# legitimately Auto-Submitted.
+PARSER_MODULES: list[str] = [
+    "dmarc",
+    "tlsrpt",
+    "autoreply",
+    "arf",
+    "xarf",
+    "iodef",
+    "acns",
+    "shadowserver",
+    "spamcop",
+    "blocklistde",
+    "feeds",
+    "jmrp",
+    "senders",
+    "freetext",
+]
+FALLBACK = "freetext"
+
+
+class Parser(Protocol):
+    name: str
+
+    def detect(self, doc: Document) -> bool: ...
+
+    def parse(self, doc: Document) -> ParseResult: ...
+
+
+@cache
+def parsers() -> tuple[Parser, ...]:
+    """The available parsers in registry order. A module missing from disk (during
+    development) is skipped with a warning; ``tests/parsers/test_registry`` insists on
+    all of them."""
+    found = []
+    for module_name in PARSER_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{module_name}":
+                raise
+            logger.warning("parser module %s is missing; skipped", module_name)
+            continue
+        found.append(module.PARSER)
+    return tuple(found)
+
+
+def parser_names() -> list[str]:
+    return [p.name for p in parsers()]
+
+
+def parse(raw: bytes, *, limits: Limits = Limits(), filename: str | None = None) -> ParseResult:  # noqa: B008
+    """Parse one report; raise only ``ParseError`` (incl. ``LimitExceeded``)."""
+    doc = load(raw, limits=limits, filename=filename)
+    available = parsers()
+    chosen = next((p for p in available if p.name == FALLBACK), None)
+    for parser in available:
+        if parser.name == FALLBACK:
+            continue
+        doc.deadline.check()
+        try:
+            hit = parser.detect(doc)
+        except ParseError:
+            raise
+        except Exception as exc:  # a detector bug must not sink the report
+            raise ParseError("parser-crash", f"{parser.name}.detect: {type(exc).__name__}") from exc
+        if hit:
+            chosen = parser
+            break
+    if chosen is None:
+        raise ParseError("no-parser", "no parser recognised the report")
+    try:
+        result = chosen.parse(doc)
+    except (ParseError, LimitExceeded):
+        raise
+    except RecursionError as exc:
+        raise LimitExceeded("mime-too-deep", f"{chosen.name}: recursion") from exc
+    except Exception as exc:  # promise 3: a parser bug quarantines, never propagates
+        raise ParseError("parser-crash", f"{chosen.name}: {type(exc).__name__}") from exc
+    if not result.format:
+        result.format = chosen.name
+    return result
