@@ -1,0 +1,22 @@
+"""Navigation per role: each person sees the sections their roles can open."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from accounts import roles
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_roles": []}
+    held = roles.roles_of(user)
+    items: list[tuple[str, str]] = [("Home", reverse("home"))]
+    if roles.can_read_customers(user):
+        items.append(("Customers", reverse("customers:customer-search")))
+    if roles.ADMIN in held:
+        items.append(("Admin", reverse("admin:index")))
+    items.append(("API docs", reverse("api-docs")))
+    return {"nav_items": items, "user_roles": sorted(held)}

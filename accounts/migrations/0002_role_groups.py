@@ -1,0 +1,17 @@
+"""Create one group per role (accounts/roles.py)."""
+
+from django.db import migrations
+
+ROLES = ("agent", "lead", "legal", "investigations", "billing", "admin")
+
+
+def create_groups(apps, schema_editor):
+    group_model = apps.get_model("auth", "Group")
+    for name in ROLES:
+        group_model.objects.get_or_create(name=name)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+
+    operations = [migrations.RunPython(create_groups, migrations.RunPython.noop)]

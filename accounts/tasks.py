@@ -1,0 +1,17 @@
+"""Worker liveness: beat records a heartbeat through a real worker every minute, and the
+status page shows when it last ran — a stopped worker or beat is visible at a glance."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+
+HEARTBEAT_KEY = "worker-heartbeat"
+
+
+@shared_task(name="accounts.heartbeat_record", queue="default", acks_late=True, ignore_result=False)
+def heartbeat_record_task() -> str:
+    stamp = timezone.now().isoformat()
+    cache.set(HEARTBEAT_KEY, stamp, timeout=None)
+    return stamp

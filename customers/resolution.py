@@ -1,0 +1,129 @@
+"""Resolution: which allocation (and so which customer and service) held an IP at a moment.
+
+The rule (DESIGN.md): the most specific allocation valid at the observed time wins; nested
+holdings fall back to the enclosing one outside their own time range.
+
+The algorithm avoids a containment search per lookup. Only a handful of prefix lengths are
+ever in use (say /22, /24, /28, /29, /32, /48, /64), so each (ip, time) pair expands to one
+*exact* candidate network per length in use — ``network(set_masklen(ip, len))`` — and those
+are equality-joined to the allocations (a hash join in bulk, a b-tree probe for one). The
+lengths in use come from a loose index scan of ``(family, masklen)``: a few index descents,
+never a scan of the table. 100,000 pairs resolve in one statement.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+
+from complaints.parsers.util import normalize_ip
+
+
+@dataclass(frozen=True)
+class Holding:
+    """The allocation that held an address at a moment, with its holder."""
+
+    allocation_id: int
+    network: str
+    customer_id: int
+    customer_external_id: str
+    service_id: int | None
+    shared: bool
+
+
+_LENGTHS_IN_USE = """
+WITH RECURSIVE lens(fam, len) AS (
+    (SELECT family(network), masklen(network) FROM customers_ipallocation
+      ORDER BY family(network), masklen(network) LIMIT 1)
+  UNION ALL
+    SELECT nxt.fam, nxt.len FROM lens CROSS JOIN LATERAL (
+        SELECT family(a.network) AS fam, masklen(a.network) AS len
+          FROM customers_ipallocation a
+         WHERE (family(a.network), masklen(a.network)) > (lens.fam, lens.len)
+         ORDER BY family(a.network), masklen(a.network) LIMIT 1) nxt
+)
+"""
+
+_RESOLVE = (
+    _LENGTHS_IN_USE
+    + """,
+q AS (
+    SELECT q.ip, q.at, q.ord FROM unnest(%s::inet[], %s::timestamptz[]) WITH ORDINALITY AS q(ip, at, ord)
+),
+cand AS (
+    SELECT q.ord, q.at, network(set_masklen(q.ip, lens.len)) AS net, lens.len
+      FROM q JOIN lens ON lens.fam = family(q.ip)
+)
+SELECT DISTINCT ON (cand.ord) cand.ord, a.id, a.network::text, a.customer_id, c.external_id,
+       a.service_id, a.shared
+  FROM cand
+  JOIN customers_ipallocation a ON a.network = cand.net AND a.validity @> cand.at
+  JOIN customers_customer c ON c.id = a.customer_id
+ ORDER BY cand.ord, cand.len DESC
+"""
+)
+
+
+def _canonical_ip(ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    text = normalize_ip(str(ip))
+    if text is None:
+        raise ValueError(f"{ip!r} is not an IP address")
+    return text
+
+
+def holdings_at(
+    pairs: Sequence[tuple[str | ipaddress.IPv4Address | ipaddress.IPv6Address, datetime]],
+) -> list[Holding | None]:
+    """Resolve many (ip, time) pairs in one query; result i answers pair i.
+
+    IPv4-mapped IPv6 addresses are resolved as the IPv4 address they carry. Times must be
+    timezone-aware."""
+    if not pairs:
+        return []
+    ips = [_canonical_ip(ip) for ip, _ in pairs]
+    times = [at for _, at in pairs]
+    if any(at.tzinfo is None for at in times):
+        raise ValueError("resolution times must be timezone-aware")
+    result: list[Holding | None] = [None] * len(pairs)
+    with connection.cursor() as cursor:
+        cursor.execute(_RESOLVE, [ips, times])
+        for ordinal, alloc_id, network, customer_id, external_id, service_id, shared in cursor:
+            result[ordinal - 1] = Holding(
+                allocation_id=alloc_id,
+                network=network,
+                customer_id=customer_id,
+                customer_external_id=external_id,
+                service_id=service_id,
+                shared=shared,
+            )
+    return result
+
+
+def holding_at(
+    ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address, at: datetime
+) -> Holding | None:
+    """The most specific allocation holding ``ip`` at ``at``, or None."""
+    return holdings_at([(ip, at)])[0]
+
+
+_IN_OUR_NETWORKS = """
+SELECT q.ord FROM unnest(%s::inet[]) WITH ORDINALITY AS q(ip, ord)
+ WHERE EXISTS (SELECT 1 FROM customers_network n WHERE n.prefix >>= q.ip)
+"""
+
+
+def ips_in_our_networks(ips: Sequence[str]) -> list[bool]:
+    """For each IP, whether it lies inside one of the provider's Networks."""
+    if not ips:
+        return []
+    canonical = [_canonical_ip(ip) for ip in ips]
+    inside = [False] * len(canonical)
+    with connection.cursor() as cursor:
+        cursor.execute(_IN_OUR_NETWORKS, [canonical])
+        for (ordinal,) in cursor:
+            inside[ordinal - 1] = True
+    return inside

@@ -1,0 +1,61 @@
+"""``make run``: the web server, a Celery worker and beat as one foreground process group.
+
+Ctrl-C (or any child exiting) stops all three. The embedded database and Redis are not
+children: they belong to ``trustsafety.embedded`` and outlive this process (``make stop``)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", default="8000")
+    args = parser.parse_args()
+    python = sys.executable
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    commands = {
+        "web": [python, "manage.py", "runserver", f"{args.host}:{args.port}", "--noreload"],
+        "worker": [
+            python, "-m", "celery", "-A", "trustsafety", "worker", "-Q", "ingest,checks,default",
+            "--concurrency", "2", "-l", "info", "-n", "desk@%h",
+        ],
+        "beat": [
+            python, "-m", "celery", "-A", "trustsafety", "beat", "-l", "info",
+            "-s", str(BASE_DIR / "var" / "celerybeat-schedule"),
+        ],
+    }  # fmt: skip
+    children = {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}  # noqa: S603
+
+    def stop_all(*_: object) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop_all)
+    try:
+        while all(child.poll() is None for child in children.values()):
+            time.sleep(0.5)
+        failed = [name for name, child in children.items() if child.poll() is not None]
+        print(f"{', '.join(failed)} exited; stopping the others", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    stop_all()
+    for child in children.values():
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
