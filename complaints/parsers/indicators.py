@@ -482,3 +482,60 @@ def to_events(indicators: Iterable[Indicator], type_: str) -> list[ParsedEvent]:
                 )
             )
     return events
+
+
+_FROM_CLAUSE = re.compile(r"^\s*from\s+(.*?)(?:\s+by\s+|;|$)", re.IGNORECASE | re.DOTALL)
+_BRACKET_IP = re.compile(r"\[(?:IPv6:)?([0-9a-f:.]{3,45}?)(?::\d{1,5})?\]", re.IGNORECASE)
+_PAREN_IP = re.compile(r"\(([0-9a-f:.]{3,45})\)", re.IGNORECASE)
+_BY_HOST = re.compile(r"\bby\s+([a-z0-9][a-z0-9.\-]*)", re.IGNORECASE)
+_FROM_HOST = re.compile(r"^\s*from\s+([a-z0-9][a-z0-9.\-]*)|\b(?:EHLO|HELO)\s+([a-z0-9.\-]+)", re.I)
+
+
+def received_hop(received: str) -> tuple[str | None, str | None, str | None]:
+    """(connecting IP, its claimed host name, receiving host) of one Received header.
+
+    RFC 5321 section 4.4 puts the TCP peer in the from-clause as ``(name [address])``;
+    MTAs vary: ``([1.2.3.4:port])`` (ecelerity), ``(EHLO name) (1.2.3.4)`` (Yahoo, LMTP)."""
+    clause = _FROM_CLAUSE.match(" ".join(received.split()))
+    if clause is None:
+        return None, None, None
+    text = clause.group(1)
+    ip = None
+    for pattern in (_BRACKET_IP, _PAREN_IP):
+        for match in pattern.finditer(text):
+            ip = normalize_ip(match.group(1))
+            if ip:
+                break
+        if ip:
+            break
+    if ip is None:
+        ip = normalize_ip(text.split()[0] if text.split() else None)
+    host_match = _FROM_HOST.search(" ".join(received.split()))
+    host = None
+    if host_match:
+        host = normalize_domain(host_match.group(1) or host_match.group(2))
+    by = _BY_HOST.search(" ".join(received.split()))
+    return ip, host, normalize_domain(by.group(1)) if by else None
+
+
+def origin_ip_from_received(received_headers: list[str], exclusions: Exclusions) -> str | None:
+    """The address that handed the message to the reporter's side, from a Received chain
+    (newest first). The reporter's internal relays are skipped: hops between private or
+    loopback addresses, hops whose sending host is in the domain of a receiving host
+    already seen (the reporter's own MX chain), and the report's own relays. The report's
+    To domain is deliberately *not* skipped: the offender may be our own customer's server
+    under our own domain."""
+    own_domains: set[str] = set()
+    for received in received_headers:
+        ip, host, by = received_hop(received)
+        if by:
+            own_domains.add(registrable(by))
+        if ip is None or ip in exclusions.ips:
+            continue
+        if host and registrable(host) in own_domains:
+            continue
+        reportable = is_reportable_ip(ip)
+        if reportable is None:
+            continue
+        return reportable
+    return None
