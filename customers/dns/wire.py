@@ -11,6 +11,7 @@ subclasses, whatever the bytes. Boundary: no sockets, no timing, no zone semanti
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 import dns.exception
@@ -33,6 +34,7 @@ _QUERY_FLAGS_AND_COUNTS = b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
 _LABELS = [bytes([len(s)]) + s for s in (str(i).encode() for i in range(256))]
 _NIBBLES = {c: b"\x01" + bytes([c]) for c in b"0123456789abcdef"}
 _MAX_NAME = 255  # RFC 1035 section 2.3.4
+_HOST_LABEL = re.compile(rb"\A[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\Z")
 
 
 class WireError(ValueError):
@@ -70,10 +72,12 @@ def domain_prefix(domain: str) -> bytes:
         name = dns.name.from_text(domain.strip().rstrip(".").lower() + ".")
     except (dns.exception.DNSException, UnicodeError) as exc:
         raise ValueError(f"not a domain name: {domain!r}") from exc
+    # DNS itself carries any octets, but a blocklist is asked about host names: letters,
+    # digits, hyphen (RFC 1123), underscore for service labels; IDNs arrive as A-labels.
+    if len(name.labels) < 2 or not all(_HOST_LABEL.match(label) for label in name.labels[:-1]):
+        raise ValueError(f"not a domain name: {domain!r}")
     wire = name.to_wire()
     assert wire is not None
-    if len(wire) <= 1:
-        raise ValueError(f"not a domain name: {domain!r}")
     return wire[:-1]
 
 
