@@ -10,11 +10,14 @@ Boundary: no format detection beyond "always"; it never raises for odd content.
 
 from __future__ import annotations
 
+from email.parser import HeaderParser
+from email.policy import compat32
 from email.utils import parseaddr
 
 from . import indicators
-from .base import ParseResult
-from .mime import Document, html_to_text
+from .base import ParsedEvent, ParseResult
+from .mime import Document, decode_header_value, html_to_text
+from .util import parse_time
 
 MAX_EVENTS = 100
 
@@ -41,10 +44,11 @@ class FreetextParser:
 
     def parse(self, doc: Document) -> ParseResult:
         text = indicators.strip_boilerplate(_prose(doc))
-        wording = f"{doc.subject}\n{text}"
-        type_ = indicators.guess_type(wording) or "undetermined"
-        found = indicators.extract(f"{doc.subject}\n{text}", indicators.reporter_exclusions(doc))
+        type_ = indicators.guess_type(text, doc.subject) or "undetermined"
+        exclusions = indicators.reporter_exclusions(doc)
+        found = indicators.extract(f"{doc.subject}\n{text}", exclusions)
         events = indicators.to_events(found, type_)[:MAX_EVENTS]
+        events.extend(_forwarded_origins(doc, exclusions, type_, {e.ip for e in events}))
         return ParseResult(
             format=self.name,
             events=events,
@@ -58,6 +62,33 @@ class FreetextParser:
             has_logs_or_headers=indicators.has_logs_or_headers(text),
             data={"guessed_type": type_},
         )
+
+
+def _forwarded_origins(
+    doc: Document, exclusions: indicators.Exclusions, type_: str, known: set[str | None]
+) -> list[ParsedEvent]:
+    """For a forwarded spam or phish, the hop that delivered the original to the reporter
+    (Received chain of the attached message), when it is a public address."""
+    if type_ not in ("spam", "phishing", "malware-distribution"):
+        return []
+    events = []
+    for part in doc.find("message/rfc822")[:5]:
+        head = HeaderParser(policy=compat32).parsestr(
+            part.text()[: doc.limits.max_header_bytes], headersonly=True
+        )
+        received = [decode_header_value(v) for v in head.get_all("Received", [])]
+        ip = indicators.origin_ip_from_received(received, exclusions)
+        if ip and ip not in known:
+            known.add(ip)
+            events.append(
+                ParsedEvent(
+                    type=type_,
+                    ip=ip,
+                    observed_at=parse_time(decode_header_value(head.get("Date", ""))),
+                    evidence="Received chain of the forwarded message",
+                )
+            )
+    return events
 
 
 def _display_name(value: str) -> str | None:

@@ -180,7 +180,7 @@ _TIMESTAMP = re.compile(
     r"\d{2}:\d{2}(?::\d{2})?(?:\s*(?:[+-]\d{4}|UTC|GMT|[A-Z]{3}))?)"
     r"|\b(\d{4}/\d{2}/\d{2}\s+\d{2}:\d{2}:\d{2})",
 )
-_SIGNATURE = re.compile(r"^(?:-- ?|__+|--+\s*$)\s*$", re.MULTILINE)
+_SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)  # RFC 3676 section 4.3
 _DISCLAIMER = re.compile(
     r"confidential|intended (?:solely )?for the|intended recipient|disclaimer|privileged"
     r"|please consider the environment|virus[- ]free|this e-?mail and any",
@@ -276,13 +276,60 @@ def reporter_exclusions(doc: Document, extra_addresses: Iterable[str] = ()) -> E
     return excl
 
 
+_SIGN_OFF = re.compile(
+    r"^\s*(?:(?:best |kind |warm )?regards|best wishes|sincerely|yours (?:sincerely|faithfully)"
+    r"|many thanks|thanks|cordialement|bien cordialement|mit freundlichen gr\S+e"
+    r"|met vriendelijke groet|saludos|distinti saluti)[,.!]?\s*$",
+    re.IGNORECASE,
+)
+_BLOCK_END = re.compile(r"^\s*(?:[-_*=\[]{3,}|.*forwarded message|.*original message)", re.I)
+# Lines that point at reading material, the reporter's own contact pages or the brand a
+# phish imitates: their URLs are not the abuse.
+_REFERENCE_LINE = re.compile(
+    r"further reading|more information|for (?:more )?(?:details|information)|see also"
+    r"|references?\s*:|visit (?:our|the following)|our website|can be found here"
+    r"|through this site|learn more|read more|wikipedia|website\s*:|homepage\s*:|^\s*web\s*:"
+    r"|key server|unsubscribe|opt[- ]out|contact us|belong(?:s|ed)? to|appartien|appartenai"
+    r"|legitimate site|official (?:site|website)|genuine site|privacy policy"
+    r"|terms of (?:use|service)",
+    re.IGNORECASE,
+)
+
+
 def strip_boilerplate(text: str) -> str:
-    """Drop the signature (RFC 3676 "-- " delimiter onwards) and disclaimer paragraphs."""
+    """Drop signatures (RFC 3676 "-- " delimiter onwards; a sign-off such as "Regards,"
+    up to the next separator or forwarded message), disclaimer paragraphs and reference
+    lines (with the bare-URL lines of a reference list that follows them)."""
     match = _SIGNATURE.search(text)
     if match and match.start() > len(text) // 3:
         text = text[: match.start()]
     paragraphs = re.split(r"\n\s*\n", text)
-    return "\n\n".join(p for p in paragraphs if not _DISCLAIMER.search(p))
+    text = "\n\n".join(p for p in paragraphs if not _DISCLAIMER.search(p))
+    kept: list[str] = []
+    skipping = 0  # lines left in a signature block
+    in_references = False
+    for line in text.splitlines():
+        if skipping:
+            if _BLOCK_END.match(line):
+                skipping = 0
+                kept.append(line)
+            else:
+                skipping -= 1
+            continue
+        if _SIGN_OFF.match(line):
+            skipping = 8
+            continue
+        if _REFERENCE_LINE.search(line):
+            in_references = line.rstrip().endswith(":")
+            if _URL.search(line) or in_references:
+                continue
+        elif in_references:
+            stripped = line.strip()
+            if not stripped or _URL.fullmatch(stripped):
+                continue
+            in_references = False
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def timestamps(text: str) -> list[datetime]:
@@ -323,6 +370,9 @@ def extract(text: str, exclusions: Exclusions | None = None) -> list[Indicator]:
     seen: set[tuple[str, str]] = set()
     out: list[Indicator] = []
     email_domains = {m.group(1).lower() for m in _EMAIL.finditer(text)}
+    # A contact address names the reporter's or its client's organisation (dmca@brand,
+    # support@notifier): their web sites are not the abuse either.
+    contact_sites = {registrable(d) for d in email_domains}
 
     def add(kind: str, value: str, line: str) -> None:
         if (kind, value) in seen or len(out) >= MAX_INDICATORS:
@@ -343,6 +393,8 @@ def extract(text: str, exclusions: Exclusions | None = None) -> list[Indicator]:
             if ip is None and domain is None:
                 continue
             if (ip and ip in excl.ips) or (domain and excl.excludes_domain(domain)):
+                continue
+            if domain and registrable(domain) in contact_sites:
                 continue
             url_hosts.add(ip or domain or "")
             add("url", url, line)
@@ -368,7 +420,7 @@ def extract(text: str, exclusions: Exclusions | None = None) -> list[Indicator]:
             if (
                 domain is None
                 or domain in url_hosts
-                or domain in email_domains
+                or registrable(domain) in contact_sites
                 or excl.excludes_domain(domain)
             ):
                 continue
@@ -407,8 +459,8 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("scanner", r"port ?scan|\bscann(?:ing|er|ed)\b|\bprob(?:e|ing)\b"),
         (
             "system-compromise",
-            r"compromised (?:web)?site|defac|hacked|web ?shell"
-            r"|compromised (?:server|host|account)",
+            r"compromised (?:web)?site|defac|hacked|web ?shell|intrud|intrusion|rootkit"
+            r"|backdoor|compromised (?:server|host|account)|(?:has|have) been compromised",
         ),
         (
             "exploit",
@@ -416,18 +468,19 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|web attack",
         ),
         ("infected-system", r"botnet|\binfected\b|\bdrone\b|\bbot\b|sinkhole"),
-        ("spam", r"\bspam|unsolicited|\buce\b|bulk (?:e-?)?mail|junk mail|spamtrap"),
+        ("spam", r"\bspam(?!haus)|unsolicited|\buce\b|bulk (?:e-?)?mail|junk mail|spamtrap"),
         ("blacklist", r"block ?list|black ?list|\bsbl\b|\bdnsbl\b|\blisted\b"),
     )
 ]
 
 
-def guess_type(text: str) -> str | None:
-    """The RSIT type the wording points at, or None when nothing matches."""
+def guess_type(text: str, subject: str = "") -> str | None:
+    """The RSIT type the wording points at, or None when nothing matches. The subject is
+    the reporter's own one-line summary, so it weighs more than the body's boilerplate."""
     sample = text[:MAX_TEXT]
     best, best_score = None, 0
     for type_, pattern in _TYPE_PATTERNS:
-        score = len(pattern.findall(sample))
+        score = len(pattern.findall(sample)) + 5 * len(pattern.findall(subject[:1000]))
         if score > best_score:
             best, best_score = type_, score
     return best
