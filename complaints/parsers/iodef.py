@@ -224,7 +224,8 @@ def _system_events(
             break
     port = protocol = None
     for service in _children(system, "Service"):
-        protocol = _IP_PROTOCOLS.get((service.get("ip_protocol") or "").strip(), protocol)
+        number = service.get("ip_protocol") or service.get("ip-protocol") or ""  # v1 / v2 spelling
+        protocol = _IP_PROTOCOLS.get(number.strip(), protocol)
         port_text = _first_text(service, "Port")
         if port_text and port_text.isdigit() and int(port_text) < 65536:
             port = int(port_text)
