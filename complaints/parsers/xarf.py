@@ -40,6 +40,8 @@ MAX_EVIDENCE_CHARS = 4000
 MAX_CSV_ROWS = 10_000
 _YAML_KEYS = ("report-type", "category", "schema-url", "reported-from", "source-type")
 _ABUSEHUB_HEADER = b"reliable_notifier,report_type"
+# A masked address ("91.78.17.xxx", "122.XXX.XXX.XXX") would pass as a host name.
+_ADDRESS_LIKE = re.compile(r"^[0-9x.:]+$", re.IGNORECASE)
 # AbuseHUB writes event_date/event_time in Dutch local time: its mail body states the same
 # event as "+01:00" while the Shadowserver row it forwards says the UTC time one hour earlier.
 _ABUSEHUB_TZ = ZoneInfo("Europe/Amsterdam")
@@ -165,7 +167,7 @@ def _event(
         except ValueError:
             host = None
     domain_text = normalize_domain(str(domain)) if domain else None
-    if not ip and not domain_text and not url_text and text:
+    if not ip and not domain_text and not url_text and text and not _ADDRESS_LIKE.match(text):
         domain_text = normalize_domain(text)
     if not ip and host:
         ip = normalize_ip(host)
