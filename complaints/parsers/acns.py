@@ -24,7 +24,12 @@ from .mime import Document
 from .util import parse_time
 
 _XML_TYPES = ("application/xml", "text/xml", "application/octet-stream", "text/plain")
-_INLINE = re.compile(r"(?:<\?xml[^>]{0,200}\?>\s*)?<Infringement\b.*?</Infringement\s*>", re.S)
+# The DOCTYPE is kept with the document so defusedxml sees (and refuses) entity tricks.
+_INLINE = re.compile(
+    r"(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!DOCTYPE(?:[^\[>]*\[.*?\])?[^>]*>\s*)?"
+    r"<Infringement\b.*?</Infringement\s*>",
+    re.S,
+)
 MAX_XML = 1024 * 1024
 
 
