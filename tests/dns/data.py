@@ -135,7 +135,10 @@ def authoritative_zones() -> dict[str, str]:
         (
             "_dmarc.extrua",
             "TXT",
-            _txt("v=DMARC1; p=reject; rua=mailto:agg@reports.other.test,mailto:x@authorized.test"),
+            _txt(
+                "v=DMARC1; p=reject; "
+                "rua=mailto:agg@reports.other.test,mailto:x@authorized.doctor.test"
+            ),
         ),
         ("extrua.doctor.test._report._dmarc.authorized", "TXT", _txt("v=DMARC1")),
         # DKIM problems (selector "mail" is one of the common ones tried by default)

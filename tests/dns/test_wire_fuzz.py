@@ -63,7 +63,8 @@ def test_real_answer_parses():
     response.answer.append(dns.rrset.from_text(name, 60, "IN", "A", "127.0.0.2", "127.0.0.4"))
     response.answer.append(dns.rrset.from_text(name, 60, "IN", "TXT", '"listed" " here"'))
     answer = parse_answer(response.to_wire(), QUESTION)
-    assert answer == Answer(0, False, ("127.0.0.2", "127.0.0.4"), ("listed here",))
+    assert (answer.rcode, answer.truncated, answer.texts) == (0, False, ("listed here",))
+    assert sorted(answer.addresses) == ["127.0.0.2", "127.0.0.4"]
 
 
 def test_question_case_is_ignored_but_a_different_question_is_dropped():
