@@ -10,7 +10,7 @@ from django.utils import timezone
 HEARTBEAT_KEY = "worker-heartbeat"
 
 
-@shared_task(name="accounts.heartbeat_record", queue="default", acks_late=True, ignore_result=False)
+@shared_task(name="accounts.heartbeat_record", acks_late=True, ignore_result=False)
 def heartbeat_record_task() -> str:
     stamp = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, stamp, timeout=None)

@@ -150,12 +150,12 @@ def _check_overlaps(rows: list[_Row], stored: list[IPAllocation], result: Import
                 result.errors.append(
                     RowError(later.line, f"{later.network} overlaps line {earlier.line} in time")
                 )
+    in_file = {(row.network, row.external_id, row.valid_from) for row in rows}
     for alloc in stored:
+        if (alloc.network, alloc.customer.external_id, alloc.valid_from) in in_file:
+            continue  # the file restates (or closes) this holding; checked above as a row
         for row in by_network.get(alloc.network, []):
-            same_holding = (
-                row.external_id == alloc.customer.external_id and row.valid_from == alloc.valid_from
-            )
-            if not same_holding and _overlaps(row.valid_from, row.valid_to, alloc.valid_from, alloc.valid_to):
+            if _overlaps(row.valid_from, row.valid_to, alloc.valid_from, alloc.valid_to):
                 result.errors.append(
                     RowError(
                         row.line,
@@ -174,7 +174,7 @@ def allocations_import(*, text: str) -> ImportResult:
     service updates it (closing a holding)."""
     result = ImportResult()
     rows = _read_rows(text, result)
-    if result.errors:
+    if not rows and result.errors:
         raise ImportRejected(result)
     networks = sorted({row.network for row in rows}, key=lambda n: (n.version, n))
     stored = list(

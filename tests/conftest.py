@@ -110,3 +110,9 @@ def celery_worker_process(transactional_db: None) -> Iterator[subprocess.Popen[b
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    """PBKDF2's deliberate slowness protects real passwords; test users need none of it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -162,7 +162,11 @@ def stop() -> None:
         pid_file = VAR_DIR / "redis" / "redis.pid"
         if pid_file.exists():
             with contextlib.suppress(OSError, ValueError):
-                os.kill(int(pid_file.read_text().strip()), 15)
+                pid = int(pid_file.read_text().strip())
+                os.kill(pid, 15)
+                for _ in range(100):  # Redis saves its data before it exits
+                    os.kill(pid, 0)
+                    time.sleep(0.05)
         STATE_FILE.unlink(missing_ok=True)
 
 

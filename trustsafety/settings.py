@@ -229,7 +229,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False  # a real worker runs, always
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ["ingest", "checks", "default"]
+# Queues by task name: intake work, DNS/network checks, everything else.
+CELERY_TASK_ROUTES = {
+    "complaints.report_*": {"queue": "ingest"},
+    "complaints.mailbox_*": {"queue": "ingest"},
+    "customers.dnsbl_*": {"queue": "checks"},
+    "customers.domain_check*": {"queue": "checks"},
+}
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE

@@ -1,0 +1,50 @@
+"""Shared start-up for benchmarks: Django on a separate ``<name>_bench`` database.
+
+Benchmarks load hundreds of thousands of rows; they get their own database on the same
+server so the demo data and the test database are never touched."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def django_on_bench_database() -> None:
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustsafety.settings")
+    import django
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    bench_name = f"{database['NAME']}_bench"
+    _ensure_database(database, bench_name)
+    database["NAME"] = bench_name
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _ensure_database(database: dict, name: str) -> None:
+    import psycopg
+
+    params = {
+        "dbname": database["NAME"],
+        "user": database.get("USER") or None,
+        "password": database.get("PASSWORD") or None,
+        "host": database.get("HOST") or (database.get("OPTIONS") or {}).get("host") or None,
+        "port": database.get("PORT") or None,
+    }
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
