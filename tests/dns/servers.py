@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
@@ -312,11 +313,13 @@ class MisbehavingResponder:
             b"test",
             b"listed",
         )
-        if question.rdtype == dns.rdatatype.TXT and mode_of(question.name) == "tc":
-            # Something worth truncating: the doctor's SPF lookup over TCP.
-            response.answer.append(
-                dns.rrset.from_text(question.name, 60, "IN", "TXT", '"v=spf1 -all"')
-            )
+        apex_tc = question.name.labels[0] == b"tc" and mode_of(question.name) == "tc"
+        if apex_tc:
+            # A domain that exists, with something worth truncating: its SPF record.
+            if question.rdtype == dns.rdatatype.TXT:
+                response.answer.append(
+                    dns.rrset.from_text(question.name, 60, "IN", "TXT", '"v=spf1 -all"')
+                )
         elif listed and question.rdtype == dns.rdatatype.A:
             response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", "127.0.0.2"))
         elif listed and question.rdtype == dns.rdatatype.TXT:
@@ -332,7 +335,7 @@ class MisbehavingResponder:
         try:
             query = dns.message.from_wire(data)
             question = query.question[0]
-        except Exception:
+        except (dns.exception.DNSException, IndexError, ValueError):
             return []
         mode = mode_of(question.name)
         if mode == "silent":
@@ -413,7 +416,7 @@ class MisbehavingResponder:
                         return
                     data += chunk
                 query = dns.message.from_wire(data)
-            except Exception:
+            except (dns.exception.DNSException, OSError, ValueError):
                 return
             mode = mode_of(query.question[0].name)
             if mode == "tcfail" or mode == "silent":

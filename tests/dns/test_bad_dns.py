@@ -87,3 +87,43 @@ def test_unreachable_nameserver_is_a_timeout_not_a_crash():
     )
     assert report.zones["bl.test"].reason == "timeout"
     assert report.results[0].status is Status.CHECK_FAILED
+
+
+# --- the deliverability doctor against bad DNS ---------------------------------------------
+
+
+def _doctor(nameserver: str, domain: str, **kwargs):
+    from customers.dns.doctor import check_domain
+
+    return check_domain(
+        domain, nameserver=nameserver, loopback_only=True, timeout=0.3, budget=3.0, **kwargs
+    )
+
+
+@pytest.mark.parametrize("mode", ["servfail", "silent", "refused", "garbage", "noise"])
+def test_doctor_turns_broken_nameservers_into_findings(bad_responder, mode):
+    from customers.dns.findings import Check, Severity
+
+    report = _doctor(bad_responder.nameserver, f"{mode}.bad.test", ip="192.0.2.25")
+    mx = [f for f in report.findings if f.check is Check.MX]
+    assert mx and mx[0].severity is Severity.ERROR
+    assert "could not be checked" in mx[0].message
+    assert all(f.severity is not Severity.OK for f in report.findings)
+    # Bounded by the budget (3 s) plus at most one attempt's timeout, however many lookups.
+    assert report.elapsed_s < 5
+
+
+def test_doctor_with_unreachable_nameserver_is_bounded():
+    from customers.dns.findings import Severity
+
+    report = _doctor(f"127.0.0.1:{free_port()}", "example.test", dkim_selectors=["a", "b"])
+    assert report.findings and report.findings[0].severity is Severity.ERROR
+    assert report.elapsed_s < 5
+
+
+def test_doctor_follows_truncated_answers_over_tcp(bad_responder):
+    from customers.dns.findings import Check, Severity
+
+    report = _doctor(bad_responder.nameserver, "tc.bad.test")
+    spf = [f for f in report.findings if f.check is Check.SPF]
+    assert spf[0].severity is Severity.OK and "v=spf1 -all" in spf[0].message
