@@ -165,8 +165,9 @@ def sweep(
     """
     server = parse_nameserver(nameserver, loopback_only=loopback_only)
     started = time.monotonic()
-    opts = {"concurrency": concurrency, "timeout": timeout, "retries": retries}
-    health, stats = _self_test(zones, server, sockets=sockets, **opts)
+    health, stats = _self_test(
+        zones, server, concurrency=concurrency, timeout=timeout, retries=retries, sockets=sockets
+    )
     targets = _prepare(resources)
 
     counts: Counter[str] = Counter()
@@ -198,16 +199,24 @@ def sweep(
         else:
             emit(result)
 
-    main = udp.run_lanes(lanes, server=server, on_outcome=on_outcome, sockets=sockets, **opts)
+    main = udp.run_lanes(
+        lanes,
+        server=server,
+        on_outcome=on_outcome,
+        concurrency=concurrency,
+        timeout=timeout,
+        retries=retries,
+        sockets=sockets,
+    )
     _merge(stats, main)
     if listed:
-        _merge(stats, _with_txt(listed, server, emit, sockets=sockets, **opts))
+        txt_stats = _with_txt(
+            listed, server, emit, concurrency=concurrency, timeout=timeout, retries=retries
+        )
+        _merge(stats, txt_stats)
+    stats.elapsed_s = time.monotonic() - started
     return SweepSummary(
-        zones=health,
-        counts=counts,
-        queries=stats.sent,
-        elapsed_s=time.monotonic() - started,
-        stats=stats,
+        zones=health, counts=counts, queries=stats.sent, elapsed_s=stats.elapsed_s, stats=stats
     )
 
 
@@ -455,7 +464,10 @@ def _with_txt(
     listed: list[tuple[str, ZoneSpec, Answer]],
     server: Nameserver,
     emit: OnResult,
-    **opts: int | float,
+    *,
+    concurrency: int,
+    timeout: float,
+    retries: int,
 ) -> udp.Stats:
     """Fetch the TXT reason of each listing (RFC 5782 section 2.1); a TXT failure leaves
     the listing as it is, without text."""
@@ -492,10 +504,10 @@ def _with_txt(
         lanes,
         server=server,
         on_outcome=on_outcome,
-        concurrency=int(opts.get("concurrency", 64)),
-        timeout=float(opts.get("timeout", 2.0)),
-        retries=int(opts.get("retries", 1)),
-        sockets=int(opts.get("sockets", 1)),
+        concurrency=concurrency,
+        timeout=timeout,
+        retries=retries,
+        sockets=1,
     )
 
 

@@ -144,10 +144,10 @@ def check_mx(report: DomainReport, lookup: Lookup, domain: str) -> None:
             "bounced while they do not.",
         )
         return
-    entries = []
+    entries: list[tuple[int, str]] = []
     for record in answer.records:
-        preference, _, host = record.partition(" ")
-        entries.append((int(preference), host))
+        weight, _, host = record.partition(" ")
+        entries.append((int(weight), host))
     entries.sort()
     if not entries:
         fallback = lookup.query(domain, "A")
@@ -188,7 +188,7 @@ def check_mx(report: DomainReport, lookup: Lookup, domain: str) -> None:
                 "If this domain sends mail, publish a real MX instead.",
             )
         return
-    good = []
+    good: list[str] = []
     for preference, host in entries:
         if _is_ip(host):
             report.add(
