@@ -12,8 +12,10 @@ Opt-out/not-spam feedback is filed without events: nobody is alleging abuse.
 
 from __future__ import annotations
 
+from email.message import Message
 from email.parser import HeaderParser
 from email.policy import compat32
+from typing import TypedDict
 
 from . import indicators
 from .base import ParsedEvent, ParseResult
@@ -40,7 +42,17 @@ def feedback_fields(text: str) -> dict[str, list[str]]:
     return fields
 
 
-def original_headers(doc: Document):
+class _Common(TypedDict):
+    """The ``ParseResult`` fields every ARF outcome shares."""
+
+    format: str
+    reporter_address: str | None
+    subject: str
+    evidence: str
+    has_logs_or_headers: bool
+
+
+def original_headers(doc: Document) -> Message | None:
     """The original message's header block (parsed), or None."""
     for part in doc.find(*ORIGINAL_TYPES):
         return HeaderParser(policy=compat32).parsestr(
@@ -78,7 +90,7 @@ class ArfParser:
             if original is not None
             else "",
         }
-        common = {
+        common: _Common = {
             "format": self.name,
             "reporter_address": doc.from_address,
             "subject": doc.subject,
@@ -112,7 +124,13 @@ class ArfParser:
             data=data,
         )
 
-    def _events(self, doc: Document, fields, original, type_: str) -> list[ParsedEvent]:
+    def _events(
+        self,
+        doc: Document,
+        fields: dict[str, list[str]],
+        original: Message | None,
+        type_: str,
+    ) -> list[ParsedEvent]:
         observed = None
         for name in ("arrival-date", "received-date"):
             observed = observed or parse_time(_first(fields, name))
@@ -155,7 +173,7 @@ class ArfParser:
         return events
 
 
-def _sender_domain(fields: dict[str, list[str]], original) -> str | None:
+def _sender_domain(fields: dict[str, list[str]], original: Message | None) -> str | None:
     """Reported-Domain, but only when it is the sender's (original From or envelope
     sender): FBL operators also put their own or the recipient's domain there, and a wrong
     domain would attribute the complaint to whoever hosts it."""

@@ -109,8 +109,8 @@ def _claim(doc: Document) -> _Claim | None:
         )
     match = _FAIL2BAN.search(body)
     if match and (ip := normalize_ip(match.group(1))):
-        service = match.group(3).rstrip(".")  # the sentence ends right after the jail name
-        return _Claim(ip, service, None, int(match.group(2)), "fail2ban")
+        jail = match.group(3).rstrip(".")  # the sentence ends right after the jail name
+        return _Claim(ip, jail, None, int(match.group(2)), "fail2ban")
     match = _FAIL2BAN_SUBJECT.search(doc.subject)
     if match and (ip := normalize_ip(match.group(2))) and re.search(re.escape(ip), body):
         return _Claim(ip, match.group(1), None, None, "fail2ban")

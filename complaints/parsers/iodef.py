@@ -330,7 +330,7 @@ def parse(doc: Document) -> ParseResult:
     events: list[ParsedEvent] = []
     data: dict = {"incidents": [], "source_networks": []}
     records: list[str] = []
-    reporter = (None, None)
+    reporter: tuple[str | None, str | None] = (None, None)
     for _part, xml in candidates:
         doc.deadline.check()
         root = parse_xml(xml)

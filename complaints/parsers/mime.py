@@ -71,7 +71,7 @@ class Document:
     document) and its leaves as ``Part``s."""
 
     raw: bytes
-    message: email.message.EmailMessage | None
+    message: email.message.Message | None
     parts: list[Part]
     deadline: Deadline
     limits: Limits
@@ -281,7 +281,9 @@ def load(raw: bytes, *, limits: Limits = Limits(), filename: str | None = None) 
     return Document(raw, message, parts, deadline, limits, filename)
 
 
-def _parse_bytes(raw: bytes) -> email.message.EmailMessage:
+def _parse_bytes(raw: bytes) -> email.message.Message:
+    # The instances are EmailMessage (``_class``), but parsed with compat32, for which
+    # typeshed types the result as Message; only the Message API is used on them.
     try:
         return BytesParser(_class=email.message.EmailMessage, policy=policy.compat32).parsebytes(
             raw
@@ -363,13 +365,22 @@ class _Budget:
 def _part_headers(msg: email.message.Message, limits: Limits) -> dict[str, str]:
     size = 0
     headers: dict[str, str] = {}
-    for name, value in msg._headers:  # raw (name, value) pairs; compat32 keeps them as-is
+    for name, value in _raw_headers(msg):
         size += len(name) + len(str(value)) + 4
         if size > limits.max_header_bytes:
             raise LimitExceeded("header-too-large", f"part header > {limits.max_header_bytes}")
         key = name.lower()
         if key not in headers:
             headers[key] = str(value)
+    return headers
+
+
+def _raw_headers(msg: email.message.Message) -> list[tuple[str, str]]:
+    """The raw (name, value) pairs as parsed: compat32 keeps them as-is in the private
+    ``_headers``. ``items()`` is not the same: it turns values holding undecodable bytes
+    into ``Header`` objects."""
+    # Private stdlib attribute, absent from typeshed: hence the ignore.
+    headers: list[tuple[str, str]] = msg._headers  # type: ignore[attr-defined]
     return headers
 
 
@@ -429,7 +440,7 @@ def _message_bytes(msg: email.message.Message) -> bytes:
 
 
 def _flatten(msg: email.message.Message) -> str:
-    head = "".join(f"{name}: {value}\n" for name, value in msg._headers)
+    head = "".join(f"{name}: {value}\n" for name, value in _raw_headers(msg))
     payload = msg.get_payload()
     if not isinstance(payload, list):
         body = payload if isinstance(payload, str) else ""
@@ -437,10 +448,13 @@ def _flatten(msg: email.message.Message) -> str:
         boundary = msg.get_boundary() or "boundary"
         body = (msg.preamble or "") + "\n" if msg.preamble else ""
         for child in payload:
-            body += f"--{boundary}\n{_flatten(child)}\n"
+            if isinstance(child, email.message.Message):  # always, in a parsed tree
+                body += f"--{boundary}\n{_flatten(child)}\n"
         body += f"--{boundary}--\n" + (msg.epilogue or "")
     else:  # message/*: the enclosed message(s)
-        body = "".join(_flatten(child) for child in payload)
+        body = "".join(
+            _flatten(child) for child in payload if isinstance(child, email.message.Message)
+        )
     return f"{head}\n{body}"
 
 
@@ -465,7 +479,11 @@ def _walk(root: email.message.Message, budget: _Budget) -> list[Part]:
                 Part(
                     content_type=ctype,
                     filename=_filename(msg),
-                    payload=b"\n".join(_message_bytes(m) for m in payload[:50]),
+                    payload=b"\n".join(
+                        _message_bytes(m)
+                        for m in payload[:50]
+                        if isinstance(m, email.message.Message)
+                    ),
                     charset=_charset(msg),
                     path=path or "1",
                     headers=_part_headers(msg, limits),
@@ -476,6 +494,7 @@ def _walk(root: email.message.Message, budget: _Budget) -> list[Part]:
             ctype.startswith("message/")
             and isinstance(payload, list)
             and payload
+            and isinstance(payload[0], email.message.Message)
             and str(msg.get("content-transfer-encoding", "")).strip().lower()
             in ("base64", "quoted-printable")
         ):
@@ -492,7 +511,9 @@ def _walk(root: email.message.Message, budget: _Budget) -> list[Part]:
                     Part(
                         content_type=ctype,
                         filename=_filename(msg),
-                        payload=_message_bytes(payload[0]) if payload else b"",
+                        payload=_message_bytes(payload[0])
+                        if payload and isinstance(payload[0], email.message.Message)
+                        else b"",
                         charset=_charset(msg),
                         path=path or "1",
                         headers=_part_headers(msg, limits),

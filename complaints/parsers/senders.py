@@ -34,12 +34,9 @@ def _time_with_zone(text: str) -> datetime | None:
     """parse_time plus a trailing zone abbreviation and 12-hour clock ("11:00AM PDT")."""
     text = " ".join(text.split())
     match = re.search(r"\s([A-Z]{3,4})$", text)
-    offset = (
-        timezone(timedelta(hours=_TZ_HOURS[match.group(1)]))
-        if match and match.group(1) in _TZ_HOURS
-        else None
-    )
-    if offset is not None:
+    offset: timezone | None = None
+    if match and match.group(1) in _TZ_HOURS:
+        offset = timezone(timedelta(hours=_TZ_HOURS[match.group(1)]))
         text = text[: match.start()]
     ampm = re.search(r"(\d{1,2}):(\d{2})\s?(AM|PM)$", text, re.I)
     if ampm:
@@ -47,7 +44,7 @@ def _time_with_zone(text: str) -> datetime | None:
         text = text[: ampm.start()] + f"{hour:02d}:{ampm.group(2)}:00"
     for candidate in (text, re.sub(r"^\w{3},\s*", "", text)):
         try:
-            parsed = datetime.strptime(candidate, "%d %b %Y %H:%M:%S")
+            parsed = datetime.strptime(candidate, "%d %b %Y %H:%M:%S")  # noqa: DTZ007 - offset applied below
         except ValueError:
             parsed = None
         if parsed is None:

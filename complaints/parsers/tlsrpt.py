@@ -80,15 +80,19 @@ def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def summarize(report: dict) -> dict:
     """Bounded JSON summary of one RFC 8460 report."""
-    date_range = report.get("date-range") if isinstance(report.get("date-range"), dict) else {}
+    date_range = _dict(report.get("date-range"))
     policies = []
     for entry in report["policies"][:MAX_POLICIES]:
         if not isinstance(entry, dict):
             continue
-        policy = entry.get("policy") if isinstance(entry.get("policy"), dict) else {}
-        summary = entry.get("summary") if isinstance(entry.get("summary"), dict) else {}
+        policy = _dict(entry.get("policy"))
+        summary = _dict(entry.get("summary"))
         details = entry.get("failure-details")
         failures = []
         for detail in details[:MAX_FAILURE_DETAILS] if isinstance(details, list) else []:

@@ -227,8 +227,12 @@ def _decoded_samples(samples: object, data_key: str, type_key: str) -> str:
     return "\n".join(texts)[:MAX_EVIDENCE_CHARS]
 
 
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _parse_v4(data: dict) -> ParseResult:
-    reporter = data.get("reporter") if isinstance(data.get("reporter"), dict) else {}
+    reporter = _dict(data.get("reporter"))
     kind = classify(data.get("type"), data.get("category"), data.get("service"))
     evidence = _decoded_samples(data.get("evidence"), "payload", "content_type")
     event = _event(
@@ -254,9 +258,9 @@ def _parse_v4(data: dict) -> ParseResult:
 
 def _parse_v3(data: dict) -> ParseResult:
     report = data["Report"]
-    info = data.get("ReporterInfo") if isinstance(data.get("ReporterInfo"), dict) else {}
-    extra = report.get("AdditionalInfo") if isinstance(report.get("AdditionalInfo"), dict) else {}
-    source = report.get("Source") if isinstance(report.get("Source"), dict) else {}
+    info = _dict(data.get("ReporterInfo"))
+    extra = _dict(report.get("AdditionalInfo"))
+    source = _dict(report.get("Source"))
     kind = classify(report.get("ReportType"), report.get("ReportClass"), report.get("ServiceName"))
     evidence = _decoded_samples(report.get("Samples"), "Payload", "ContentType") or (
         _decoded_samples(report.get("Attachment"), "Data", "ContentType")
