@@ -21,6 +21,10 @@ DEMO_USERS = [
 def seed_users() -> list[tuple[str, list[str]]]:
     for username, held, staff in DEMO_USERS:
         user_with_roles_ensure(
-            username=username, password=DEMO_PASSWORD, roles=held, email=f"{username}@desk.example", staff=staff
+            username=username,
+            password=DEMO_PASSWORD,
+            roles=held,
+            email=f"{username}@desk.example",
+            staff=staff,
         )
     return [(username, held) for username, held, _ in DEMO_USERS]

@@ -10,7 +10,9 @@ class ApiToken(models.Model):
     """A bearer token for the REST API. Only its SHA-256 is stored: a database leak does not
     leak working tokens. ``prefix`` (the first characters) lets people tell tokens apart."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)

@@ -32,7 +32,7 @@ def roles_of(user: AnyUser) -> frozenset[str]:
     cached = getattr(user, "_tsd_roles", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
-        user._tsd_roles = cached  # type: ignore[union-attr]
+        user._tsd_roles = cached  # type: ignore[union-attr,attr-defined]
     return cached
 
 

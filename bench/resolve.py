@@ -29,7 +29,9 @@ def generate_rows(rng: random.Random) -> list[tuple[str, int, datetime, datetime
 
     def holders(network: str, reassigned: bool) -> None:
         if not reassigned:
-            rows.append((network, rng.randrange(10_000), T0 + timedelta(days=rng.randrange(60)), None))
+            rows.append(
+                (network, rng.randrange(10_000), T0 + timedelta(days=rng.randrange(60)), None)
+            )
             return
         cut1 = T0 + timedelta(days=rng.randrange(200, 700))
         cut2 = cut1 + timedelta(days=rng.randrange(200, 700))
@@ -71,7 +73,9 @@ def load(rows: list[tuple[str, int, datetime, datetime | None]]) -> None:
         print(f"reusing {len(rows):,} allocations already in the bench database")
         return
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE customers_ipallocation, customers_service, customers_domain, customers_customer CASCADE")
+        cursor.execute(
+            "TRUNCATE customers_ipallocation, customers_service, customers_domain, customers_customer CASCADE"
+        )
     Customer.objects.bulk_create(
         [Customer(external_id=f"B{i:06d}", name=f"Bench customer {i}") for i in range(10_000)],
         batch_size=5000,
@@ -81,14 +85,17 @@ def load(rows: list[tuple[str, int, datetime, datetime | None]]) -> None:
     null = r"\N"
     for network, customer, frm, to in rows:
         end = to.isoformat() if to else null
-        buffer.write(f"{network}\t{ids[f'B{customer:06d}']}\t{frm.isoformat()}\t{end}\tf\t\t{frm.isoformat()}\n")
+        buffer.write(
+            f"{network}\t{ids[f'B{customer:06d}']}\t{frm.isoformat()}\t{end}\tf\t\t{frm.isoformat()}\n"
+        )
     started = time.perf_counter()
     raw = connection.connection  # psycopg 3
-    with raw.cursor() as cursor:
-        with cursor.copy(
-            "COPY customers_ipallocation (network, customer_id, valid_from, valid_to, shared, note, created_at) FROM STDIN"
-        ) as copy:
-            copy.write(buffer.getvalue())
+    columns = "network, customer_id, valid_from, valid_to, shared, note, created_at"
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY customers_ipallocation ({columns}) FROM STDIN") as copy,
+    ):
+        copy.write(buffer.getvalue())
     raw.commit()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_ipallocation")

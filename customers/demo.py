@@ -29,17 +29,68 @@ NETWORKS = [
 ]
 
 _FIRST = [
-    "Blue Harbor", "Nordlicht", "Copperfield", "Silver Birch", "Red Kite", "Oak & Ash", "Lumen",
-    "Harbourside", "Kestrel", "Alder", "Granite Peak", "Juniper", "Marigold", "Northwind",
-    "Pinecrest", "Quarry Lane", "Riverbend", "Saffron", "Tidewater", "Upland", "Vellum",
-    "Willowbrook", "Yarrow", "Zephyr", "Amberline", "Bramble", "Cedar Hollow", "Driftwood",
-    "Elmstead", "Foxglove", "Greyfriars", "Hawthorn", "Ironbridge", "Jasper", "Kingfisher",
-    "Larkspur", "Moorland", "Nettlebed", "Orchard", "Pebble Beach",
+    "Blue Harbor",
+    "Nordlicht",
+    "Copperfield",
+    "Silver Birch",
+    "Red Kite",
+    "Oak & Ash",
+    "Lumen",
+    "Harbourside",
+    "Kestrel",
+    "Alder",
+    "Granite Peak",
+    "Juniper",
+    "Marigold",
+    "Northwind",
+    "Pinecrest",
+    "Quarry Lane",
+    "Riverbend",
+    "Saffron",
+    "Tidewater",
+    "Upland",
+    "Vellum",
+    "Willowbrook",
+    "Yarrow",
+    "Zephyr",
+    "Amberline",
+    "Bramble",
+    "Cedar Hollow",
+    "Driftwood",
+    "Elmstead",
+    "Foxglove",
+    "Greyfriars",
+    "Hawthorn",
+    "Ironbridge",
+    "Jasper",
+    "Kingfisher",
+    "Larkspur",
+    "Moorland",
+    "Nettlebed",
+    "Orchard",
+    "Pebble Beach",
 ]
 _SECOND = [
-    "Bakery", "Media", "Analytics", "Dental Clinic", "Cycles", "Architects", "Law Office",
-    "Brewing", "Travel", "Logistics", "Games", "Print Shop", "Consulting", "Records",
-    "Outdoor Gear", "Florists", "Software", "Guesthouse", "Yoga Studio", "Auto Repair",
+    "Bakery",
+    "Media",
+    "Analytics",
+    "Dental Clinic",
+    "Cycles",
+    "Architects",
+    "Law Office",
+    "Brewing",
+    "Travel",
+    "Logistics",
+    "Games",
+    "Print Shop",
+    "Consulting",
+    "Records",
+    "Outdoor Gear",
+    "Florists",
+    "Software",
+    "Guesthouse",
+    "Yoga Studio",
+    "Auto Repair",
 ]
 _SUFFIX = ["", " Ltd", " GmbH", " BV", " SARL", " LLC", " AB", " Oy", " & Co"]
 _COUNTRIES = ["DE", "NL", "FR", "GB", "SE", "FI", "US", "ES", "IT", "PL", "AT", "BE"]
@@ -52,7 +103,7 @@ def _slug(name: str) -> str:
 def demo_customers(count: int = 240) -> list[dict[str, str]]:
     rng = random.Random(20261128)
     seen: set[str] = set()
-    customers = []
+    customers: list[dict[str, str]] = []
     while len(customers) < count:
         base = f"{rng.choice(_FIRST)} {rng.choice(_SECOND)}"
         if base in seen:
@@ -81,7 +132,14 @@ def demo_allocation_rows(customers: list[dict[str, str]]) -> list[dict[str, str]
     start = datetime(2021, 1, 1, tzinfo=UTC)
     rows: list[dict[str, str]] = []
 
-    def row(net: str, cust: dict[str, str], service: str, frm: datetime, to: datetime | None, shared: bool = False) -> None:
+    def row(
+        net: str,
+        cust: dict[str, str],
+        service: str,
+        frm: datetime,
+        to: datetime | None,
+        shared: bool = False,
+    ) -> None:
         rows.append(
             {
                 "network": net,
@@ -112,13 +170,25 @@ def demo_allocation_rows(customers: list[dict[str, str]]) -> list[dict[str, str]
     for index, block in enumerate(ipaddress.ip_network("100.64.0.0/22").subnets(new_prefix=28)):
         if index % 2 == 0:
             cust = customers[1 + index % 40]
-            row(str(block), cust, f"vps-{index:03d}.vps.example", start + timedelta(days=30 + index), None)
+            row(
+                str(block),
+                cust,
+                f"vps-{index:03d}.vps.example",
+                start + timedelta(days=30 + index),
+                None,
+            )
     # Virtual servers: single addresses.
     for index, host in enumerate(ipaddress.ip_network("100.64.8.0/22").hosts()):
         if index >= 250:
             break
         cust = rng.choice(customers)
-        row(f"{host}/32", cust, f"vps-{index + 1000}.vps.example", start + timedelta(days=rng.randint(0, 600)), None)
+        row(
+            f"{host}/32",
+            cust,
+            f"vps-{index + 1000}.vps.example",
+            start + timedelta(days=rng.randint(0, 600)),
+            None,
+        )
     # Shared web hosting and the mail relays: attributed through hosted domains.
     row("198.51.100.0/25", customers[-1], "web-cluster-1.hosting.example", start, None, shared=True)
     row("192.0.2.0/28", customers[-2], "relay.mail.example", start, None, shared=True)
@@ -127,11 +197,25 @@ def demo_allocation_rows(customers: list[dict[str, str]]) -> list[dict[str, str]
     for index, block in enumerate(v6.subnets(new_prefix=48)):
         if index >= 60:
             break
-        row(str(block), customers[index * 3 % len(customers)], f"colo-{index:03d}.colo.example", start, None)
-    for index, block in enumerate(ipaddress.ip_network("2001:db8:ff00::/40").subnets(new_prefix=64)):
+        row(
+            str(block),
+            customers[index * 3 % len(customers)],
+            f"colo-{index:03d}.colo.example",
+            start,
+            None,
+        )
+    for index, block in enumerate(
+        ipaddress.ip_network("2001:db8:ff00::/40").subnets(new_prefix=64)
+    ):
         if index >= 60:
             break
-        row(str(block), rng.choice(customers), f"vps6-{index:03d}.vps.example", start + timedelta(days=index), None)
+        row(
+            str(block),
+            rng.choice(customers),
+            f"vps6-{index:03d}.vps.example",
+            start + timedelta(days=index),
+            None,
+        )
     return rows
 
 
@@ -147,7 +231,9 @@ def _rows_to_csv(rows: list[dict[str, str]]) -> str:
 def seed_registry() -> dict[str, int]:
     """Create or refresh the demo registry; safe to run any number of times."""
     for prefix, description, asn in NETWORKS:
-        Network.objects.get_or_create(prefix=ipaddress.ip_network(prefix), defaults={"description": description, "asn": asn})
+        Network.objects.get_or_create(
+            prefix=ipaddress.ip_network(prefix), defaults={"description": description, "asn": asn}
+        )
     customers = demo_customers()
     Customer.objects.bulk_create(
         [Customer(external_id=c["external_id"], name=c["name"]) for c in customers],
@@ -155,10 +241,15 @@ def seed_registry() -> dict[str, int]:
     )
     rows = demo_allocation_rows(customers)
     result = allocations_import(text=_rows_to_csv(rows))
-    by_external = {c.external_id: c for c in Customer.objects.filter(external_id__in=[c["external_id"] for c in customers])}
+    by_external = {
+        c.external_id: c
+        for c in Customer.objects.filter(external_id__in=[c["external_id"] for c in customers])
+    }
     for index, data in enumerate(customers):
         customer = by_external[data["external_id"]]
-        updates = {k: data[k] for k in ("name", "abuse_email", "billing_email", "country")}
+        updates: dict[str, object] = {
+            k: data[k] for k in ("name", "abuse_email", "billing_email", "country")
+        }
         if index % 37 == 5:
             updates["status"] = Customer.Status.SUSPENDED
         if index in (0, len(customers) - 1, len(customers) - 2):
@@ -166,10 +257,17 @@ def seed_registry() -> dict[str, int]:
         if any(getattr(customer, k) != v for k, v in updates.items()):
             Customer.objects.filter(pk=customer.pk).update(**updates)
         service, _ = Service.objects.get_or_create(
-            customer=customer, label=f"www.{data['domain']}", defaults={"kind": Service.Kind.SHARED_HOSTING}
+            customer=customer,
+            label=f"www.{data['domain']}",
+            defaults={"kind": Service.Kind.SHARED_HOSTING},
         )
         Domain.objects.get_or_create(
-            name=data["domain"], valid_from=datetime(2021, 1, 1, tzinfo=UTC),
+            name=data["domain"],
+            valid_from=datetime(2021, 1, 1, tzinfo=UTC),
             defaults={"customer": customer, "service": service},
         )
-    return {"customers": len(customers), "allocations": len(rows), "allocations_created": result.created}
+    return {
+        "customers": len(customers),
+        "allocations": len(rows),
+        "allocations_created": result.created,
+    }

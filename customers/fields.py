@@ -76,10 +76,10 @@ class _NetLookup(models.Lookup):
                 raise ValidationError(f"{value!r} is not an IP address or network") from exc
         return value
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} {self.operator} {rhs}::inet", [*lhs_params, *rhs_params]
+        return f"{lhs} {self.operator} {rhs}::inet", (*lhs_params, *rhs_params)
 
 
 @CidrField.register_lookup

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
-from django.contrib.postgres.indexes import GistIndex
+from django.contrib.postgres.indexes import GistIndex, OpClass
 from django.db import models
-from django.contrib.postgres.indexes import OpClass
 from django.db.models import F, Func, Q, Value
 
 from customers.fields import CidrField
@@ -59,9 +58,7 @@ class Customer(models.Model):
     class Meta:
         ordering = ["name"]
         indexes = [
-            GistIndex(
-                fields=["name"], opclasses=["gist_trgm_ops"], name="customer_name_trgm"
-            ),
+            GistIndex(fields=["name"], opclasses=["gist_trgm_ops"], name="customer_name_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -49,10 +49,11 @@ WITH RECURSIVE lens(fam, len) AS (
 """
 
 _RESOLVE = (
-    _LENGTHS_IN_USE
+    _LENGTHS_IN_USE  # noqa: S608 - two constant SQL fragments, no user text
     + """,
 q AS (
-    SELECT q.ip, q.at, q.ord FROM unnest(%s::inet[], %s::timestamptz[]) WITH ORDINALITY AS q(ip, at, ord)
+    SELECT q.ip, q.at, q.ord
+      FROM unnest(%s::inet[], %s::timestamptz[]) WITH ORDINALITY AS q(ip, at, ord)
 ),
 cand AS (
     SELECT q.ord, q.at, network(set_masklen(q.ip, lens.len)) AS net, lens.len
@@ -127,3 +128,48 @@ def ips_in_our_networks(ips: Sequence[str]) -> list[bool]:
         for (ordinal,) in cursor:
             inside[ordinal - 1] = True
     return inside
+
+
+@dataclass(frozen=True)
+class DomainHolding:
+    """The hosted Domain (matched by name or a parent name) valid at a moment."""
+
+    domain_id: int
+    name: str
+    customer_id: int
+    customer_external_id: str
+    service_id: int | None
+
+
+def _suffixes(name: str) -> list[str]:
+    labels = name.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+def domain_holdings_at(pairs: Sequence[tuple[str, datetime]]) -> list[DomainHolding | None]:
+    """Resolve (host name, time) pairs to the hosted Domain covering them: the name itself
+    or its nearest parent (``shop.blue.example`` is covered by ``blue.example``)."""
+    from customers.models import Domain
+
+    if not pairs:
+        return []
+    candidates = {suffix for name, _ in pairs for suffix in _suffixes(name.lower().rstrip("."))}
+    by_name: dict[str, list[tuple[datetime, datetime | None, DomainHolding]]] = {}
+    rows = Domain.objects.filter(name__in=candidates).values_list(
+        "id", "name", "customer_id", "customer__external_id", "service_id", "valid_from", "valid_to"
+    )
+    for domain_id, name, customer_id, external_id, service_id, valid_from, valid_to in rows:
+        holding = DomainHolding(domain_id, name, customer_id, external_id, service_id)
+        by_name.setdefault(name, []).append((valid_from, valid_to, holding))
+    result: list[DomainHolding | None] = []
+    for name, at in pairs:
+        found = None
+        for suffix in _suffixes(name.lower().rstrip(".")):  # most specific first
+            for valid_from, valid_to, holding in by_name.get(suffix, ()):
+                if valid_from <= at and (valid_to is None or at < valid_to):
+                    found = holding
+                    break
+            if found:
+                break
+        result.append(found)
+    return result

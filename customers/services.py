@@ -8,6 +8,7 @@ import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,7 +16,14 @@ from django.db import IntegrityError, transaction
 from customers.fields import Network, parse_network
 from customers.models import Customer, IPAllocation, Service
 
-IMPORT_COLUMNS = ["network", "customer_external_id", "customer_name", "service", "valid_from", "valid_to"]
+IMPORT_COLUMNS = [
+    "network",
+    "customer_external_id",
+    "customer_name",
+    "service",
+    "valid_from",
+    "valid_to",
+]
 OPTIONAL_IMPORT_COLUMNS = ["shared"]
 
 
@@ -74,7 +82,9 @@ def parse_moment(text: str) -> datetime:
     return moment
 
 
-def _overlaps(a_from: datetime, a_to: datetime | None, b_from: datetime, b_to: datetime | None) -> bool:
+def _overlaps(
+    a_from: datetime, a_to: datetime | None, b_from: datetime, b_to: datetime | None
+) -> bool:
     return (b_to is None or a_from < b_to) and (a_to is None or b_from < a_to)
 
 
@@ -145,7 +155,7 @@ def _check_overlaps(rows: list[_Row], stored: list[IPAllocation], result: Import
         by_network[row.network].append(row)
     for group in by_network.values():
         group.sort(key=lambda r: r.valid_from)
-        for earlier, later in zip(group, group[1:], strict=False):
+        for earlier, later in pairwise(group):
             if _overlaps(earlier.valid_from, earlier.valid_to, later.valid_from, later.valid_to):
                 result.errors.append(
                     RowError(later.line, f"{later.network} overlaps line {earlier.line} in time")
@@ -213,8 +223,8 @@ def _write_rows(rows: list[_Row], stored: list[IPAllocation], result: ImportResu
         Service(customer=customers[ext], label=label)
         for ext, label in sorted(wanted_services - services.keys())
     ]
-    for service in Service.objects.bulk_create(new_services):
-        services[(service.customer.external_id, service.label)] = service
+    for created in Service.objects.bulk_create(new_services):
+        services[(created.customer.external_id, created.label)] = created
     result.services_created = len(new_services)
 
     existing = {(a.network, a.customer.external_id, a.valid_from): a for a in stored}
@@ -269,8 +279,9 @@ def allocation_create(
     if service is not None and service.customer_id != customer.pk:
         raise ValidationError({"service": "belongs to another customer"})
     clash = (
-        IPAllocation.objects.filter(network=net)
-        .filter(valid_from__lt=valid_to) if valid_to else IPAllocation.objects.filter(network=net)
+        IPAllocation.objects.filter(network=net).filter(valid_from__lt=valid_to)
+        if valid_to
+        else IPAllocation.objects.filter(network=net)
     )
     clash = clash.exclude(valid_to__lte=valid_from)
     if clash.exists():

@@ -22,7 +22,8 @@ def customer_search_view(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     query = request.GET.get("q", "")[:200]
     results = list(customer_search(query))
-    template = "customers/_results.html" if request.htmx else "customers/search.html"
+    partial = bool(getattr(request, "htmx", False))  # set by django-htmx's middleware
+    template = "customers/_results.html" if partial else "customers/search.html"
     return render(request, template, {"query": query, "results": results})
 
 

@@ -22,7 +22,7 @@ from accounts.services import api_token_issue, user_with_roles_ensure
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = REPO / "test-output"
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test users only
+PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def celery_worker_process(transactional_db: None) -> Iterator[subprocess.Popen[b
     }
     TEST_OUTPUT.mkdir(exist_ok=True)
     log = open(TEST_OUTPUT / "celery-worker.log", "ab")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "trustsafety", "worker", "-Q", "ingest,checks,default",
          "--concurrency", "1", "--pool", "prefork", "-l", "info", "-n", f"test-{os.getpid()}@%h"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,

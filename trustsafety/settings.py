@@ -19,7 +19,7 @@ from trustsafety.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", True)
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - refused when DEBUG is off
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -148,7 +148,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # htmx comes from npm (package.json); `make` installs it and collectstatic serves it.
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -243,11 +246,25 @@ CELERY_TIMEZONE = TIME_ZONE
 # sooner, so this only bounds the worst case.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "worker-heartbeat": {
-        "task": "accounts.heartbeat_record",
-        "schedule": 60.0,
-    },
+    "worker-heartbeat": {"task": "accounts.heartbeat_record", "schedule": 60.0},
+    "reports-sweep-stuck": {"task": "complaints.reports_sweep_stuck", "schedule": 60.0},
 }
+
+# --- intake ------------------------------------------------------------------------------
+# Bounds on the work spent on one report (DESIGN.md promise 4).
+REPORT_MAX_BYTES = env_int("REPORT_MAX_BYTES", 25 * 1024 * 1024)
+REPORT_MAX_MIME_DEPTH = env_int("REPORT_MAX_MIME_DEPTH", 20)
+REPORT_MAX_PARTS = env_int("REPORT_MAX_PARTS", 500)
+REPORT_MAX_DECOMPRESSED_BYTES = env_int("REPORT_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024)
+REPORT_DEADLINE_SECONDS = env_int("REPORT_DEADLINE_SECONDS", 30)
+# A report whose processing was cut off this many times (worker killed) is quarantined.
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
+INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", 200)
+REPORT_TASK_TIME_LIMIT = env_int("REPORT_TASK_TIME_LIMIT", 660)  # hard limit of one batch task
+# Reports still "received" after this many seconds are queued again by the sweeper.
+REPORT_STUCK_AFTER_SECONDS = env_int("REPORT_STUCK_AFTER_SECONDS", 120)
+# authserv-ids of our own receiving mail servers: only their Authentication-Results count.
+TRUSTED_AUTHSERV_IDS = env_list("TRUSTED_AUTHSERV_IDS", ["mx.desk.example"])
 
 # --- logging -----------------------------------------------------------------------------
 LOGGING = {

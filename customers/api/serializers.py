@@ -29,14 +29,25 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 class AllocationSerializer(serializers.ModelSerializer):
     network = serializers.CharField(max_length=64)
-    customer = serializers.SlugRelatedField(slug_field="external_id", queryset=Customer.objects.all())
+    customer = serializers.SlugRelatedField(
+        slug_field="external_id", queryset=Customer.objects.all()
+    )
     service = serializers.PrimaryKeyRelatedField(
         queryset=Service.objects.all(), allow_null=True, required=False
     )
 
     class Meta:
         model = IPAllocation
-        fields = ["id", "network", "customer", "service", "valid_from", "valid_to", "shared", "note"]
+        fields = [
+            "id",
+            "network",
+            "customer",
+            "service",
+            "valid_from",
+            "valid_to",
+            "shared",
+            "note",
+        ]
 
     def validate_network(self, value: str) -> str:
         from django.core.exceptions import ValidationError

@@ -55,14 +55,21 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("ip", OpenApiTypes.IP4, description="Only allocations containing this IP"),
-            OpenApiParameter("at", OpenApiTypes.DATETIME, description="Only allocations valid at this time"),
+            OpenApiParameter(
+                "ip", OpenApiTypes.IP4, description="Only allocations containing this IP"
+            ),
+            OpenApiParameter(
+                "at", OpenApiTypes.DATETIME, description="Only allocations valid at this time"
+            ),
             OpenApiParameter("customer", str, description="Customer external id"),
         ]
     )
 )
 class AllocationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = AllocationSerializer
     permission_classes = [permissions.IsAuthenticated, AllocationPermission]

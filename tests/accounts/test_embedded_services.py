@@ -30,7 +30,9 @@ def test_embedded_servers_start_are_reused_and_stop(tmp_path: Path) -> None:
         first = json.loads(launcher(var_dir, "start").stdout)
         with psycopg.connect(first["database_url"]) as conn:
             assert conn.execute("SELECT current_database()").fetchone() == ("trustsafety",)
-            assert conn.execute("SELECT count(*) FROM pg_available_extensions WHERE name='btree_gist'").fetchone() == (1,)
+            assert conn.execute(
+                "SELECT count(*) FROM pg_available_extensions WHERE name='btree_gist'"
+            ).fetchone() == (1,)
         assert redis.Redis.from_url(first["redis_url"]).ping()
         second = json.loads(launcher(var_dir, "start").stdout)
         assert second == first  # reused, not started twice

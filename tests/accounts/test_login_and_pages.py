@@ -78,11 +78,15 @@ def test_customer_search_finds_by_ip(users: dict) -> None:
     client = Client()
     client.force_login(users[roles.AGENT])
     assert "Riverbend Records" in client.get("/customers/", {"q": "203.0.113.9"}).content.decode()
-    assert "Riverbend Records" not in client.get("/customers/", {"q": "203.0.113.99"}).content.decode()
+    assert (
+        "Riverbend Records" not in client.get("/customers/", {"q": "203.0.113.99"}).content.decode()
+    )
 
 
 def test_attacker_text_in_a_customer_name_is_escaped(users: dict) -> None:
-    CustomerFactory(external_id="C666", name='<script>alert(1)</script>"><img src=x onerror=alert(2)>')
+    CustomerFactory(
+        external_id="C666", name='<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    )
     client = Client()
     client.force_login(users[roles.AGENT])
     html = client.get("/customers/C666/").content.decode()

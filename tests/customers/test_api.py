@@ -1,4 +1,4 @@
-"""REST for customers and allocations: roles × endpoints, validation answers 400 JSON."""
+"""REST for customers and allocations: roles x endpoints, validation answers 400 JSON."""
 
 from __future__ import annotations
 
@@ -20,14 +20,21 @@ EVERYONE = [*roles.ALL_ROLES, "none", None]
 @pytest.fixture
 def held() -> dict[str, object]:
     customer = CustomerFactory(external_id="C7")
-    allocation = AllocationFactory(network=ipaddress.ip_network("198.51.100.0/28"), customer=customer)
+    allocation = AllocationFactory(
+        network=ipaddress.ip_network("198.51.100.0/28"), customer=customer
+    )
     return {"customer": customer, "allocation": allocation}
 
 
 @pytest.mark.parametrize("role", EVERYONE)
 @pytest.mark.parametrize(
     "url",
-    ["/api/v1/customers/", "/api/v1/customers/C7/", "/api/v1/allocations/", "/api/v1/allocations/{id}/"],
+    [
+        "/api/v1/customers/",
+        "/api/v1/customers/C7/",
+        "/api/v1/allocations/",
+        "/api/v1/allocations/{id}/",
+    ],
 )
 def test_read_endpoints_by_role(
     api_client_for: Callable[[str | None], APIClient], held: dict, role: str | None, url: str
@@ -52,9 +59,13 @@ def test_only_admins_create_allocations(
     assert response.status_code == expected, response.content
 
 
-def test_filter_by_containing_ip_and_time(api_client_for: Callable[[str | None], APIClient], held: dict) -> None:
+def test_filter_by_containing_ip_and_time(
+    api_client_for: Callable[[str | None], APIClient], held: dict
+) -> None:
     client = api_client_for(roles.AGENT)
-    hit = client.get("/api/v1/allocations/", {"ip": "198.51.100.5", "at": "2024-06-01T00:00:00"}).json()
+    hit = client.get(
+        "/api/v1/allocations/", {"ip": "198.51.100.5", "at": "2024-06-01T00:00:00"}
+    ).json()
     assert [row["network"] for row in hit["results"]] == ["198.51.100.0/28"]
     assert client.get("/api/v1/allocations/", {"ip": "198.51.100.99"}).json()["results"] == []
     assert client.get("/api/v1/allocations/", {"at": "2020-01-01"}).json()["results"] == []
@@ -79,8 +90,12 @@ def test_bad_filters_answer_400_json(
         {"network": "nonsense", "customer": "C7", "valid_from": "2024-01-01T00:00:00Z"},
         {"network": "198.51.100.0/28", "customer": "C7", "valid_from": "2024-03-01T00:00:00Z"},
         {"network": "198.51.100.64/28", "customer": "nobody", "valid_from": "2024-01-01T00:00:00Z"},
-        {"network": "198.51.100.64/28", "customer": "C7", "valid_from": "2024-01-01T00:00:00Z",
-         "valid_to": "2023-01-01T00:00:00Z"},
+        {
+            "network": "198.51.100.64/28",
+            "customer": "C7",
+            "valid_from": "2024-01-01T00:00:00Z",
+            "valid_to": "2023-01-01T00:00:00Z",
+        },
         {"network": "198.51.100.64/28", "customer": "C7"},
         {"network": "198.51.100.64/28", "customer": "C7", "valid_from": "not a time"},
     ],

@@ -84,7 +84,10 @@ def test_overlap_with_a_stored_holding_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        ("network,customer_external_id,customer_name,service,valid_from\n", "missing columns: valid_to"),
+        (
+            "network,customer_external_id,customer_name,service,valid_from\n",
+            "missing columns: valid_to",
+        ),
         (HEADER.strip() + ",colour\n", "unknown columns: colour"),
     ],
 )
@@ -95,7 +98,9 @@ def test_missing_or_unknown_columns_are_refused(header: str, expected: str) -> N
     assert expected in caught.value.result.errors[0].message
 
 
-def test_command_lists_errors_with_line_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_lists_errors_with_line_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(HEADER + "not-a-network,C1,A,,2024-01-01,\n")
     with pytest.raises(CommandError, match="nothing was imported"):
@@ -106,7 +111,10 @@ def test_command_lists_errors_with_line_numbers(tmp_path: Path, capsys: pytest.C
 def test_resolve_command_refuses_malformed_input_with_status_2() -> None:
     for args in (["resolve", "999.1.1.1"], ["resolve", "192.0.2.1", "--at", "2024-13-40"]):
         done = subprocess.run(
-            [sys.executable, "manage.py", *args], capture_output=True, text=True, check=False,
+            [sys.executable, "manage.py", *args],
+            capture_output=True,
+            text=True,
+            check=False,
             cwd=Path(__file__).resolve().parents[2],
         )
         assert done.returncode == 2

@@ -21,7 +21,11 @@ T2 = datetime(2025, 1, 1, tzinfo=UTC)
 
 def alloc(net: str, customer=None, frm=T0, to=None, **kw) -> IPAllocation:  # type: ignore[no-untyped-def]
     return AllocationFactory(
-        network=ipaddress.ip_network(net), customer=customer or CustomerFactory(), valid_from=frm, valid_to=to, **kw
+        network=ipaddress.ip_network(net),
+        customer=customer or CustomerFactory(),
+        valid_from=frm,
+        valid_to=to,
+        **kw,
     )
 
 
@@ -90,7 +94,12 @@ def test_nested_block_outside_its_time_falls_back_to_the_parent() -> None:
 def test_bulk_answers_each_pair_in_order() -> None:
     a = alloc("192.0.2.0/29")
     b = alloc("2001:db8:5::/48")
-    pairs = [("192.0.2.1", T1), ("10.0.0.1", T1), ("2001:db8:5::1", T1), ("192.0.2.1", T0 - timedelta(1))]
+    pairs = [
+        ("192.0.2.1", T1),
+        ("10.0.0.1", T1),
+        ("2001:db8:5::1", T1),
+        ("192.0.2.1", T0 - timedelta(1)),
+    ]
     result = holdings_at(pairs)
     assert [h.allocation_id if h else None for h in result] == [a.pk, None, b.pk, None]
     assert holdings_at([]) == []
@@ -109,4 +118,8 @@ def test_overlapping_holdings_of_one_network_are_refused_by_the_database() -> No
 
 def test_our_networks_are_recognised() -> None:
     NetworkFactory(prefix=ipaddress.ip_network("198.18.0.0/15"))
-    assert ips_in_our_networks(["198.19.255.255", "198.20.0.0", "::ffff:198.18.0.1"]) == [True, False, True]
+    assert ips_in_our_networks(["198.19.255.255", "198.20.0.0", "::ffff:198.18.0.1"]) == [
+        True,
+        False,
+        True,
+    ]

@@ -24,7 +24,9 @@ def resolve(*args: str) -> dict:
 def test_resolve_names_customer_service_and_allocation() -> None:
     customer = CustomerFactory(external_id="C42")
     service = ServiceFactory(customer=customer, label="vps-7.example")
-    AllocationFactory(network=ipaddress.ip_network("203.0.113.8/29"), customer=customer, service=service)
+    AllocationFactory(
+        network=ipaddress.ip_network("203.0.113.8/29"), customer=customer, service=service
+    )
     answer = resolve("203.0.113.9", "--at", "2024-05-01T10:00:00")
     assert answer == {
         "ip": "203.0.113.9",

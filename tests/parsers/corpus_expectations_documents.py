@@ -35,11 +35,11 @@ FAIL = "dmarc-failure"
 
 EXPECTATIONS: dict[str, Expect] = {
     # --- dmarc/: never complaints, never events -----------------------------------
-    "dmarc/parsedmarc__DMARC_Failure_Report_for_domain.de_mail-from_sharepoint_domain.de_ip_10.10.10.10_.eml": Expect(  # noqa: E501
+    "dmarc/parsedmarc__DMARC_Failure_Report_for_domain.de_mail-from_sharepoint_domain.de_ip_10.10.10.10_.eml": Expect(
         "dmarc", FAIL, 0
     ),
     "dmarc/parsedmarc__Netease_DMARC_Failure_Report_Rent_Reminder.eml": Expect("dmarc", FAIL, 0),
-    "dmarc/parsedmarc__Report_domain-_borschow.com_Submitter-_google.com_Report-ID-_949348866075514174.eml": Expect(  # noqa: E501
+    "dmarc/parsedmarc__Report_domain-_borschow.com_Submitter-_google.com_Report-ID-_949348866075514174.eml": Expect(
         "dmarc", AGG, 0, policy_domain="borschow.com"
     ),
     "dmarc/parsedmarc__addisonfoods.com_example.com_1536105600_1536191999.xml": Expect(
@@ -49,7 +49,7 @@ EXPECTATIONS: dict[str, Expect] = {
         "dmarc", AGG, 0, policy_domain="example.com", data={"org": None}
     ),
     "dmarc/parsedmarc__dmarc_ruf_report_linkedin.crlf.eml": Expect("dmarc", FAIL, 0),
-    "dmarc/parsedmarc__estadocuenta1.infonacot.gob.mx_example.com_1536853302_1536939702_2940.xml.zip": Expect(  # noqa: E501
+    "dmarc/parsedmarc__estadocuenta1.infonacot.gob.mx_example.com_1536853302_1536939702_2940.xml.zip": Expect(
         "dmarc", AGG, 0, policy_domain="example.com", data={"org": "XYZ Corporation"}
     ),
     "dmarc/parsedmarc__exim_plain_text_only_no_arf_part.eml": Expect("dmarc", FAIL, 0),

@@ -31,9 +31,17 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--at: {exc}", returncode=2) from exc
         holding = holding_at(ip, at)
-        answer: dict[str, Any] = {"ip": ip, "at": at.isoformat(), "customer": None, "service": None, "allocation": None}
+        answer: dict[str, Any] = {
+            "ip": ip,
+            "at": at.isoformat(),
+            "customer": None,
+            "service": None,
+            "allocation": None,
+        }
         if holding is not None:
-            allocation = IPAllocation.objects.select_related("service").get(pk=holding.allocation_id)
+            allocation = IPAllocation.objects.select_related("service").get(
+                pk=holding.allocation_id
+            )
             answer.update(
                 customer=holding.customer_external_id,
                 service=allocation.service.label if allocation.service else None,

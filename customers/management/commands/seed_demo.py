@@ -12,11 +12,15 @@ from customers.demo import seed_registry
 
 
 class Command(BaseCommand):
-    help = "Create demo users (one per role), networks, customers, services, domains and allocations."
+    help = (
+        "Create demo users (one per role), networks, customers, services, domains and allocations."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
-            raise CommandError("seed_demo creates users with a known password; run it with DEBUG on only")
+            raise CommandError(
+                "seed_demo creates users with a known password; run it with DEBUG on only"
+            )
         users = seed_users()
         registry = seed_registry()
         self.stdout.write(

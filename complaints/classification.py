@@ -1,0 +1,69 @@
+"""Classification vocabulary and the aggregation rule built on it.
+
+Types are RSIT / IntelMQ ``classification.type`` (see ``complaints.parsers.base``). The
+aggregation key decides which events share a ticket (DESIGN.md "Ticket"):
+customer + type + resource by default; customer + type for bulk feed classes, so one
+Shadowserver report makes one ticket per customer, not one per address.
+"""
+
+from __future__ import annotations
+
+from complaints.parsers.base import TAXONOMY_OF_TYPE
+
+TYPE_LABELS: dict[str, str] = {
+    "spam": "Spam",
+    "phishing": "Phishing",
+    "malware-distribution": "Malware distribution",
+    "malware-configuration": "Malware configuration",
+    "infected-system": "Infected system (bot)",
+    "c2-server": "Botnet command and control",
+    "brute-force": "Brute-force attack",
+    "scanner": "Scanning",
+    "exploit": "Exploitation attempt",
+    "ddos": "DDoS participation",
+    "dos": "Denial of service",
+    "ddos-amplifier": "Open amplifier (DDoS)",
+    "copyright": "Copyright infringement",
+    "vulnerable-system": "Vulnerable service",
+    "potentially-unwanted-accessible": "Exposed service",
+    "system-compromise": "Compromised system",
+    "application-compromise": "Compromised application",
+    "blacklist": "Blocklisting",
+    "masquerade": "Impersonation",
+    "other": "Other abuse",
+    "undetermined": "Undetermined",
+}
+
+# Classes that scan feeds report by the thousand: one ticket per customer and type.
+BULK_TYPES = frozenset(
+    {
+        "vulnerable-system",
+        "ddos-amplifier",
+        "potentially-unwanted-accessible",
+        "weak-crypto",
+        "information-disclosure",
+    }
+)
+BULK_FORMATS = frozenset({"shadowserver", "feeds"})
+
+
+def type_label(type_: str) -> str:
+    return TYPE_LABELS.get(type_, type_.replace("-", " ").capitalize())
+
+
+def taxonomy_of(type_: str) -> str:
+    return TAXONOMY_OF_TYPE.get(type_, "other")
+
+
+def is_bulk(type_: str, report_format: str) -> bool:
+    return type_ in BULK_TYPES or report_format in BULK_FORMATS
+
+
+def aggregation_key(*, customer_id: int | None, type_: str, resource: str, bulk: bool) -> str:
+    """The key of the one open ticket an event joins. Without a customer the event is
+    held for triage per type and resource."""
+    if customer_id is None:
+        return f"triage:{type_}:{resource}"
+    if bulk:
+        return f"abuse:{customer_id}:{type_}"
+    return f"abuse:{customer_id}:{type_}:{resource}"

@@ -1,0 +1,21 @@
+"""Models of the complaints app, one module per responsibility."""
+
+from complaints.models.events import Event
+from complaints.models.messaging import Message, Party, ResponseTemplate
+from complaints.models.reports import Mailbox, Receipt, Report, Reporter, ReporterToken, ReportRaw
+from complaints.models.tickets import Ticket, TicketChange
+
+__all__ = [
+    "Event",
+    "Mailbox",
+    "Message",
+    "Party",
+    "Receipt",
+    "Report",
+    "ReportRaw",
+    "Reporter",
+    "ReporterToken",
+    "ResponseTemplate",
+    "Ticket",
+    "TicketChange",
+]

@@ -1,0 +1,69 @@
+"""Events: one abuse observation extracted from a report. The big table.
+
+Sized for tens of millions of rows: a BRIN index on ``observed_at`` (rows arrive roughly in
+time order), a GiST index on ``ip`` for CIDR containment searches, b-tree indexes for the
+ticket's event list and the customer's history, and a 16-byte ``fingerprint`` with a unique
+index, which is how "an identical event twice adds nothing" holds under retries.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import BrinIndex, GistIndex
+from django.db import models
+
+
+class Event(models.Model):
+    class Attribution(models.TextChoices):
+        CUSTOMER = "customer", "Attributed to a customer"
+        SHARED_HELD = "shared_held", "Shared address, held for triage"
+        UNALLOCATED = "unallocated", "Our network, not allocated"
+        NOT_OURS = "not_ours", "Not our network"
+        NO_RESOURCE = "no_resource", "Domain not hosted here"
+
+    id = models.BigAutoField(primary_key=True)
+    report = models.ForeignKey("complaints.Report", on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(
+        "complaints.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    fingerprint = models.UUIDField(unique=True, help_text="Hash of source, resource, type and time")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    domain = models.CharField(max_length=253, blank=True)
+    url = models.TextField(blank=True)
+    port = models.PositiveIntegerField(null=True, blank=True)
+    protocol = models.CharField(max_length=16, blank=True)
+    identifier = models.CharField(max_length=200, blank=True)
+    taxonomy = models.CharField(max_length=40)
+    type = models.CharField(max_length=40)
+    observed_at = models.DateTimeField()
+    observed_time_known = models.BooleanField(default=True, help_text="False: time of receipt used")
+    attribution = models.CharField(max_length=12, choices=Attribution.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    service = models.ForeignKey(
+        "customers.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    allocation = models.ForeignKey(
+        "customers.IPAllocation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hosted_domain = models.ForeignKey(
+        "customers.Domain", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    evidence = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            BrinIndex(fields=["observed_at"], name="event_observed_brin"),
+            GistIndex(fields=["ip"], opclasses=["inet_ops"], name="event_ip_gist"),
+            models.Index(fields=["ticket", "-observed_at"], name="event_ticket_idx"),
+            models.Index(fields=["report"], name="event_report_idx"),
+            models.Index(fields=["customer", "-observed_at"], name="event_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.resource} at {self.observed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def resource(self) -> str:
+        return self.ip or self.domain or self.url

@@ -1,0 +1,577 @@
+"""Processing: parse, attribute, aggregate and file received reports (pipeline steps 2-4).
+
+``reports_process`` takes a batch of report ids, as the ``ingest`` queue's task does:
+
+1. *Claim.* Fresh reports (no attempt yet) are claimed with one committed UPDATE that
+   counts the attempt. Reports that were already attempted — a redelivered task after a
+   worker died — are claimed and processed one at a time, so a poison message can only
+   ever count its own attempts; past ``REPORT_MAX_ATTEMPTS`` it is quarantined
+   ("worker-lost") instead of killing workers forever.
+2. *Parse* outside any transaction, bounded per message (promise 4).
+3. *File* the batch in one transaction: events are inserted with ``ON CONFLICT
+   (fingerprint) DO NOTHING`` and tickets upserted against the partial unique index on open
+   aggregation keys, so a redelivered or concurrent task adds nothing (promise 2). If the
+   batch fails to file, each report is filed alone and the one that fails is quarantined
+   with its reason while the rest proceed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from complaints import classification
+from complaints.attribution import Attributed, Subject, attribute, url_host
+from complaints.evidence import evidence_verdict
+from complaints.mail_auth import sender_authenticated
+from complaints.models import Report, Reporter, ReportRaw, Ticket
+from complaints.models.tickets import OPEN_STATUSES
+from complaints.parsers import registry
+from complaints.parsers.base import Limits, ParsedEvent, ParseError, ParseResult
+from complaints.parsers.util import normalize_domain, normalize_ip
+
+logger = logging.getLogger(__name__)
+
+FEEDBACK_LOOP_FORMATS = frozenset({"arf", "jmrp"})
+FEED_FORMATS = frozenset(
+    {"shadowserver", "feeds", "blocklistde", "xarf", "dmarc", "tlsrpt", "spamcop", "iodef"}
+)
+MAX_EVENT_EVIDENCE = 2000
+MAX_REPORT_EVIDENCE = 20000
+
+
+def clean(text: object, limit: int) -> str:
+    """Text PostgreSQL can store: no NUL characters, bounded length."""
+    return str(text or "").replace("\x00", "\ufffd")[:limit]
+
+
+@dataclass
+class Outcome:
+    report_id: int
+    status: str
+    format: str = ""
+    reason: str = ""
+    events: list[dict] = field(default_factory=list)  # every extracted resource (ingest --json)
+    ticket_ids: list[int] = field(default_factory=list)
+    customers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Parsed:
+    report_id: int
+    received_at: datetime
+    result: ParseResult
+    sender: str
+    authenticated: bool
+
+
+def limits() -> Limits:
+    return Limits(
+        max_bytes=settings.REPORT_MAX_BYTES,
+        max_depth=settings.REPORT_MAX_MIME_DEPTH,
+        max_parts=settings.REPORT_MAX_PARTS,
+        max_decompressed_bytes=settings.REPORT_MAX_DECOMPRESSED_BYTES,
+        seconds=settings.REPORT_DEADLINE_SECONDS,
+    )
+
+
+# --- 1. claiming -----------------------------------------------------------------------
+
+
+def _claim_fresh(report_ids: list[int]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE complaints_report SET attempts = attempts + 1, claimed_at = now() "
+            "WHERE id = ANY(%s) AND status = 'received' AND attempts = 0 RETURNING id",
+            [report_ids],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _claim_retry(report_id: int) -> int | None:
+    """Count one more attempt on a report that was tried before; None if already final."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE complaints_report SET attempts = attempts + 1, claimed_at = now() "
+            "WHERE id = %s AND status = 'received' RETURNING attempts",
+            [report_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def reports_process(report_ids: list[int]) -> list[Outcome]:
+    """Process a batch of received reports; reports already final are left alone."""
+    if not report_ids:
+        return []
+    # Each claim commits on its own (autocommit), before any parsing starts.
+    fresh = _claim_fresh(list(report_ids))
+    retried = Report.objects.filter(
+        pk__in=set(report_ids) - set(fresh), status=Report.Status.RECEIVED
+    )
+    outcomes = _process_claimed(fresh)
+    for report_id in retried.values_list("pk", flat=True).order_by("pk"):
+        attempts = _claim_retry(report_id)
+        if attempts is None:
+            continue
+        if attempts > settings.REPORT_MAX_ATTEMPTS:
+            outcomes.append(
+                _quarantine(
+                    report_id,
+                    "worker-lost",
+                    f"processing stopped {attempts - 1} times without finishing",
+                )
+            )
+            continue
+        outcomes.extend(_process_claimed([report_id]))
+    return outcomes
+
+
+def _process_claimed(report_ids: list[int]) -> list[Outcome]:
+    if not report_ids:
+        return []
+    parsed: list[_Parsed] = []
+    outcomes: list[Outcome] = []
+    rows = ReportRaw.objects.filter(report_id__in=report_ids).values_list(
+        "report_id", "content", "filename", "report__received_at"
+    )
+    bounds = limits()
+    for report_id, content, filename, received_at in rows:
+        raw = bytes(content)
+        try:
+            result = registry.parse(raw, limits=bounds, filename=filename or None)
+        except ParseError as exc:
+            outcomes.append(_quarantine(report_id, exc.reason, exc.detail))
+            continue
+        except RecursionError:
+            outcomes.append(_quarantine(report_id, "mime-too-deep", "nesting exhausted the parser"))
+            continue
+        if result.is_complaint and not result.events:
+            outcomes.append(
+                _quarantine(
+                    report_id,
+                    "no-indicators",
+                    "no IP address, domain or URL was found",
+                    result.format,
+                )
+            )
+            continue
+        sender, authenticated = _sender(raw, result)
+        parsed.append(_Parsed(report_id, received_at, result, sender, authenticated))
+    if parsed:
+        try:
+            with transaction.atomic():
+                outcomes.extend(_file(parsed))
+        except DatabaseError:
+            logger.exception("filing a batch of %d reports failed; filing one by one", len(parsed))
+            for item in parsed:
+                try:
+                    with transaction.atomic():
+                        outcomes.extend(_file([item]))
+                except DatabaseError as exc:
+                    outcomes.append(
+                        _quarantine(
+                            item.report_id, "filing-failed", type(exc).__name__, item.result.format
+                        )
+                    )
+    return outcomes
+
+
+def _sender(raw: bytes, result: ParseResult) -> tuple[str, bool]:
+    from complaints.parsers.mime import first_address
+
+    head = raw[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("latin-1")
+    from_line = ""
+    auth_results = []
+    for header in _unfold(head):
+        name, _, value = header.partition(":")
+        lowered = name.strip().lower()
+        if lowered == "from" and not from_line:
+            from_line = value.strip()
+        elif lowered == "authentication-results":
+            auth_results.append(value.strip())
+    sender = first_address(from_line) or (result.reporter_address or "")
+    return sender.lower()[:320], sender_authenticated(
+        auth_results, sender, settings.TRUSTED_AUTHSERV_IDS
+    )
+
+
+def _unfold(head: str) -> list[str]:
+    lines: list[str] = []
+    for line in head.splitlines():
+        if line[:1] in (" ", "\t") and lines:
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line)
+    return lines
+
+
+def _quarantine(report_id: int, reason: str, detail: str = "", report_format: str = "") -> Outcome:
+    Report.objects.filter(pk=report_id, status=Report.Status.RECEIVED).update(
+        status=Report.Status.QUARANTINED,
+        quarantine_reason=clean(reason, 64),
+        quarantine_detail=clean(detail, 2000),
+        format=clean(report_format, 32),
+        processed_at=timezone.now(),
+    )
+    logger.info("report %s quarantined: %s", report_id, reason)
+    return Outcome(report_id=report_id, status="quarantined", format=report_format, reason=reason)
+
+
+# --- 3. filing ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """One event ready to insert."""
+
+    index: int
+    report_id: int
+    parsed: ParsedEvent
+    ip: str | None
+    domain: str
+    url: str
+    observed_at: datetime
+    time_known: bool
+    fingerprint: uuid.UUID
+    who: Attributed | None = None
+    key: str | None = None
+
+
+def _observed(event: ParsedEvent, received_at: datetime) -> tuple[datetime, bool]:
+    """The event's time; the time of receipt when absent or implausible (future, ancient)."""
+    at = event.observed_at
+    if at is None or at > received_at + timedelta(days=1) or at.year < 1995:
+        return received_at, False
+    return at, True
+
+
+def _fingerprint(
+    source: str, ip: str | None, domain: str, url: str, event: ParsedEvent, at: datetime
+) -> uuid.UUID:
+    text = "\x1f".join(
+        [source, ip or "", domain, url, event.type, at.isoformat(), str(event.port or "")]
+    )
+    return uuid.UUID(bytes=hashlib.md5(text.encode(), usedforsecurity=False).digest())
+
+
+def _reporters(parsed: list[_Parsed]) -> dict[str, Reporter]:
+    wanted: dict[str, _Parsed] = {}
+    for item in parsed:
+        address = (
+            item.result.reporter_address or item.sender or f"format:{item.result.format}"
+        ).lower()[:320]
+        wanted.setdefault(address, item)
+    known = {r.address: r for r in Reporter.objects.filter(address__in=wanted)}
+    missing = []
+    for address, item in wanted.items():
+        if address in known:
+            continue
+        fmt = item.result.format
+        kind = (
+            Reporter.Kind.FEEDBACK_LOOP
+            if fmt in FEEDBACK_LOOP_FORMATS
+            else Reporter.Kind.FEED
+            if fmt in FEED_FORMATS
+            else Reporter.Kind.PERSON
+        )
+        missing.append(
+            Reporter(address=address, name=clean(item.result.reporter_name, 200), kind=kind)
+        )
+    Reporter.objects.bulk_create(missing, ignore_conflicts=True)
+    if missing:
+        known.update(
+            {
+                r.address: r
+                for r in Reporter.objects.filter(address__in=[m.address for m in missing])
+            }
+        )
+    return known
+
+
+def _file(parsed: list[_Parsed]) -> list[Outcome]:
+    reporters = _reporters(parsed)
+    rows: list[_Row] = []
+    reporter_of: dict[int, Reporter] = {}
+    for item in parsed:
+        address = (
+            item.result.reporter_address or item.sender or f"format:{item.result.format}"
+        ).lower()[:320]
+        reporter = reporters[address]
+        reporter_of[item.report_id] = reporter
+        for event in item.result.events:
+            ip = normalize_ip(event.ip) if event.ip else None
+            domain = normalize_domain(event.domain) if event.domain else None
+            url = clean(event.url, 4000)
+            if url and not (ip or domain):
+                ip, domain = url_host(url)
+            at, known = _observed(event, item.received_at)
+            fingerprint = _fingerprint(reporter.address, ip, domain or "", url, event, at)
+            rows.append(
+                _Row(
+                    len(rows), item.report_id, event, ip, domain or "", url, at, known, fingerprint
+                )
+            )
+
+    if reporter_blocked := {
+        rid for rid, r in reporter_of.items() if r.trust == Reporter.Trust.BLOCKED
+    }:
+        rows = [row for row in rows if row.report_id not in reporter_blocked]
+    answers = attribute(
+        [Subject(row.ip, row.domain or url_host(row.url)[1], row.observed_at) for row in rows]
+    )
+    format_of = {item.report_id: item.result.format for item in parsed}
+    for row, who in zip(rows, answers, strict=True):
+        row.who = who
+        if who.customer_id is not None or who.in_our_network:
+            bulk = classification.is_bulk(row.parsed.type, format_of[row.report_id])
+            resource = row.ip if row.ip and who.allocation_id else (row.domain or row.ip or row.url)
+            row.key = classification.aggregation_key(
+                customer_id=who.customer_id,
+                type_=row.parsed.type,
+                resource=resource or "",
+                bulk=bulk,
+            )
+
+    rows_of: dict[int, list[_Row]] = defaultdict(list)
+    for row in rows:
+        rows_of[row.report_id].append(row)
+    verdicts = {}
+    for item in parsed:
+        mine = rows_of[item.report_id]
+        verdicts[item.report_id] = evidence_verdict(
+            is_complaint=item.result.is_complaint,
+            event_count=len(item.result.events),
+            ours_count=sum(1 for row in mine if row.key),
+            timed_count=sum(1 for row in mine if row.time_known),
+            has_evidence=item.result.has_logs_or_headers or bool(item.result.evidence.strip()),
+        )
+    ticket_of_key = _tickets_ensure(rows, verdicts)
+    inserted_per_report = _events_insert(rows, ticket_of_key)
+    _tickets_drop_empty(ticket_of_key)
+
+    now = timezone.now()
+    outcomes = []
+    customers_of_row = {
+        row.index: row.who.customer_external_id
+        for row in rows
+        if row.who and row.who.customer_external_id
+    }
+    for item in parsed:
+        mine = rows_of[item.report_id]
+        verdict = verdicts[item.report_id]
+        result = item.result
+        Report.objects.filter(pk=item.report_id).update(
+            status=Report.Status.FILED,
+            format=clean(result.format, 32),
+            kind=clean(result.kind, 32),
+            reporter=reporter_of[item.report_id],
+            sender=item.sender,
+            sender_authenticated=item.authenticated,
+            subject=clean(result.subject, 998),
+            summary=clean(result.summary, 2000),
+            evidence=clean(result.evidence, MAX_REPORT_EVIDENCE),
+            evidence_status=verdict.status,
+            evidence_reasons=verdict.reasons,
+            not_our_network=result.is_complaint and bool(mine) and not any(row.key for row in mine),
+            event_count=inserted_per_report.get(item.report_id, 0),
+            data=_jsonable(result.data),
+            processed_at=now,
+        )
+        tickets = sorted(
+            {ticket_of_key[row.key] for row in mine if row.key and row.key in ticket_of_key}
+        )
+        outcomes.append(
+            Outcome(
+                report_id=item.report_id,
+                status="filed",
+                format=result.format,
+                events=[
+                    {
+                        "ip": row.ip,
+                        "domain": row.domain or None,
+                        "url": row.url or None,
+                        "type": row.parsed.type,
+                        "observed_at": row.observed_at.isoformat() if row.time_known else None,
+                    }
+                    for row in mine
+                ],
+                ticket_ids=tickets,
+                customers=sorted(
+                    {customers_of_row[row.index] for row in mine if row.index in customers_of_row}
+                ),
+            )
+        )
+    filed_ids = [o.report_id for o in outcomes]
+    transaction.on_commit(lambda: _after_filing(filed_ids))
+    return outcomes
+
+
+def _jsonable(data: object) -> object:
+    import json
+
+    try:
+        return json.loads(json.dumps(data, default=str).replace("\\u0000", "\\ufffd"))
+    except (TypeError, ValueError):
+        return {}
+
+
+def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
+    """Open (or find) the ticket of every aggregation key in the batch; key -> ticket id."""
+    groups: dict[str, list[_Row]] = defaultdict(list)
+    for row in rows:
+        if row.key:
+            groups[row.key].append(row)
+    if not groups:
+        return {}
+    from customers.models import Customer
+
+    customer_ids = {
+        row.who.customer_id
+        for group in groups.values()
+        for row in group
+        if row.who and row.who.customer_id
+    }
+    names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
+    keys, subjects, types, taxonomies, resources, customers, services, triage, evidence = (
+        [] for _ in range(9)
+    )
+    for key, group in groups.items():
+        first = group[0]
+        who = first.who
+        assert who is not None
+        label = classification.type_label(first.parsed.type)
+        per_customer = key.count(":") == 2 and key.startswith("abuse:")
+        resource = "" if per_customer else key.split(":", 3)[-1]
+        if per_customer:
+            subject = f"{label}: {names.get(who.customer_id, 'customer')}"
+        else:
+            subject = f"{label} from {resource}"
+        complete = any(verdicts[row.report_id].status == "complete" for row in group)
+        keys.append(key)
+        subjects.append(clean(subject, 300))
+        types.append(first.parsed.type)
+        taxonomies.append(classification.taxonomy_of(first.parsed.type))
+        resources.append(clean(resource, 300))
+        customers.append(who.customer_id)
+        services.append(who.service_id)
+        triage.append(who.customer_id is None)
+        evidence.append("complete" if complete else "insufficient")
+    open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+    sql = f"""
+        INSERT INTO complaints_ticket (kind, status, aggregation_key, subject, type, taxonomy, resource,
+               customer_id, service_id, needs_triage, evidence_status, restricted_group,
+               event_count, report_count, created_at, updated_at)
+        SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, '', 0, 0, now(), now()
+          FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[],
+                      %s::bigint[], %s::boolean[], %s::text[]) AS u(k, s, t, tx, r, c, sv, tr, ev)
+        ON CONFLICT (aggregation_key) WHERE status IN ({open_list})
+        DO UPDATE SET updated_at = now(),
+           evidence_status = CASE WHEN EXCLUDED.evidence_status = 'complete' THEN 'complete'
+                                  ELSE complaints_ticket.evidence_status END
+        RETURNING id, aggregation_key
+    """  # noqa: S608 - OPEN_STATUSES is a constant
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [keys, subjects, types, taxonomies, resources, customers, services, triage, evidence],
+        )
+        return {key: ticket_id for ticket_id, key in cursor.fetchall()}
+
+
+_EVENT_COLUMNS = (
+    "report_id", "ticket_id", "fingerprint", "ip", "domain", "url", "port", "protocol", "identifier",
+    "taxonomy", "type", "observed_at", "observed_time_known", "attribution", "customer_id",
+    "service_id", "allocation_id", "hosted_domain_id", "evidence",
+)  # fmt: skip
+
+
+def _copy_value(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    return (
+        text.replace("\x00", "\ufffd")
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int, int]:
+    """COPY the batch's events into a scratch table, insert the new ones, and add them to
+    their tickets' counters; returns inserted events per report."""
+    if not rows:
+        return {}
+    buffer = io.StringIO()
+    for row in rows:
+        who = row.who
+        assert who is not None
+        event = row.parsed
+        values = (
+            row.report_id, ticket_of_key.get(row.key) if row.key else None, row.fingerprint, row.ip,
+            clean(row.domain, 253), row.url, event.port if event.port and 0 <= event.port < 2**31 else None,
+            clean(event.protocol, 16), clean(event.identifier, 200), classification.taxonomy_of(event.type),
+            clean(event.type, 40), row.observed_at.isoformat(), row.time_known, who.attribution,
+            who.customer_id, who.service_id, who.allocation_id, who.hosted_domain_id,
+            clean(event.evidence, MAX_EVENT_EVIDENCE),
+        )  # fmt: skip
+        buffer.write("\t".join(_copy_value(v) for v in values))
+        buffer.write("\n")
+    columns = ", ".join(_EVENT_COLUMNS)
+    with connection.cursor() as cursor:
+        # Same column types, no constraints: duplicates are weeded out by the INSERT below.
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS event_batch ON COMMIT DELETE ROWS AS "  # noqa: S608
+            f"SELECT {columns} FROM complaints_event WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY event_batch ({columns}) FROM STDIN") as copy:
+            copy.write(buffer.getvalue())
+        cursor.execute(
+            f"""
+            WITH ins AS (
+                INSERT INTO complaints_event ({columns}, created_at)
+                SELECT DISTINCT ON (fingerprint) {columns}, now() FROM event_batch
+                ON CONFLICT (fingerprint) DO NOTHING
+                RETURNING ticket_id, report_id, observed_at
+            ), per_ticket AS (
+                UPDATE complaints_ticket t
+                   SET event_count = t.event_count + a.n,
+                       report_count = t.report_count + a.r,
+                       first_event_at = LEAST(t.first_event_at, a.first_at),
+                       last_event_at = GREATEST(t.last_event_at, a.last_at)
+                  FROM (SELECT ticket_id, count(*) AS n, count(DISTINCT report_id) AS r,
+                               min(observed_at) AS first_at, max(observed_at) AS last_at
+                          FROM ins WHERE ticket_id IS NOT NULL GROUP BY ticket_id) a
+                 WHERE t.id = a.ticket_id
+                RETURNING t.id
+            )
+            SELECT report_id, count(*) FROM ins GROUP BY report_id
+            """  # noqa: S608 - column names are constants
+        )
+        return dict(cursor.fetchall())
+
+
+def _tickets_drop_empty(ticket_of_key: dict[str, int]) -> None:
+    """A ticket opened for events that all turned out to be duplicates holds nothing."""
+    if ticket_of_key:
+        Ticket.objects.filter(pk__in=ticket_of_key.values(), event_count=0).delete()
+
+
+def _after_filing(report_ids: list[int]) -> None:
+    """Follow-up work once the filing is committed (acknowledgements, notices)."""
+    from complaints import reactions
+
+    reactions.reports_filed(report_ids)

@@ -1,0 +1,41 @@
+"""Celery tasks of the intake: thin wrappers that pass ids to the services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    name="complaints.reports_process",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,  # settings.REPORT_TASK_TIME_LIMIT: the sweeper waits this long
+)
+def reports_process_task(report_ids: list[int]) -> int:
+    from complaints.processing import reports_process
+
+    return len(reports_process(report_ids))
+
+
+@shared_task(name="complaints.reports_sweep_stuck", acks_late=True)
+def reports_sweep_stuck_task() -> int:
+    from complaints.sweeper import reports_requeue_stuck
+
+    return reports_requeue_stuck()
+
+
+@shared_task(
+    name="complaints.reports_react",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    max_retries=5,
+)
+def reports_react_task(report_ids: list[int]) -> None:
+    from complaints.reactions import reports_react
+
+    reports_react(report_ids)
