@@ -266,6 +266,22 @@ REPORT_STUCK_AFTER_SECONDS = env_int("REPORT_STUCK_AFTER_SECONDS", 120)
 # authserv-ids of our own receiving mail servers: only their Authentication-Results count.
 TRUSTED_AUTHSERV_IDS = env_list("TRUSTED_AUTHSERV_IDS", ["mx.desk.example"])
 
+# --- outbound mail -------------------------------------------------------------------------
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 1025)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# The desk's own address; replies come back to DESK_REPLY_LOCALPART+<token>@DESK_MAIL_DOMAIN.
+DESK_MAIL_DOMAIN = env_str("DESK_MAIL_DOMAIN", "desk.example")
+DESK_FROM_ADDRESS = env_str("DESK_FROM_ADDRESS", f"abuse@{DESK_MAIL_DOMAIN}")
+DESK_REPLY_LOCALPART = env_str("DESK_REPLY_LOCALPART", "abuse")
+PROVIDER_NAME = env_str("PROVIDER_NAME", "Example Hosting")
+DEFAULT_FROM_EMAIL = DESK_FROM_ADDRESS
+SERVER_EMAIL = DESK_FROM_ADDRESS
+
 # --- logging -----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

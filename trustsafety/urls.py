@@ -9,8 +9,12 @@ urlpatterns = [
     path("health/", views.health_view, name="health"),
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),
+    path("intake/", include("complaints.urls")),
+    path("tickets/", include("complaints.workspace_urls")),
+    path("reputation/", include("customers.reputation_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("customers.api.urls")),
+    path("api/v1/", include("complaints.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so
     # the docs page lives under the same strict CSP as every other page.

@@ -1,0 +1,3 @@
+"""REST routes of the complaints app under /api/v1/."""
+
+urlpatterns: list = []

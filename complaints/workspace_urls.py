@@ -1,0 +1,5 @@
+"""Agent workspace pages: queue, tickets, self-service (app namespace "workspace")."""
+
+app_name = "workspace"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Reputation pages: listings, delisting requests, deliverability doctor (namespace "reputation")."""
+
+app_name = "reputation"
+
+urlpatterns: list = []
