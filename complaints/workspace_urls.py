@@ -1,5 +1,11 @@
-"""Agent workspace pages: queue, tickets, self-service (app namespace "workspace")."""
+"""Agent workspace pages: queue, tickets, actions (app namespace "workspace")."""
+
+from django.urls import include, path
 
 app_name = "workspace"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("complaints.workspace.queue_urls")),
+    path("", include("complaints.workspace.ticket_urls")),
+    path("", include("complaints.workspace.action_urls")),
+]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("intake/", include("complaints.urls")),
     path("tickets/", include("complaints.workspace_urls")),
     path("reputation/", include("customers.reputation_urls")),
+    path("self-service/", include("complaints.selfservice_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("complaints.api.urls")),

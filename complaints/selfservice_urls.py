@@ -1,0 +1,5 @@
+"""Customer self-service pages reached by signed links (namespace "selfservice")."""
+
+app_name = "selfservice"
+
+urlpatterns: list = []

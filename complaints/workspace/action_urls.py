@@ -1,0 +1,3 @@
+"""Routes included by complaints/workspace_urls.py (namespace "workspace")."""
+
+urlpatterns: list = []
