@@ -2,6 +2,7 @@
 
 from complaints.models.events import Event
 from complaints.models.messaging import Message, Party, ResponseTemplate
+from complaints.models.policy import NoticePolicy
 from complaints.models.reports import Mailbox, Receipt, Report, Reporter, ReporterToken, ReportRaw
 from complaints.models.tickets import Ticket, TicketChange
 
@@ -9,6 +10,7 @@ __all__ = [
     "Event",
     "Mailbox",
     "Message",
+    "NoticePolicy",
     "Party",
     "Receipt",
     "Report",
