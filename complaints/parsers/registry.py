@@ -40,6 +40,7 @@ PARSER_MODULES: list[str] = [
     "feeds",
     "jmrp",
     "senders",
+    "api",
     "freetext",
 ]
 FALLBACK = "freetext"
