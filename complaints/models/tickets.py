@@ -81,6 +81,15 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # SLA clocks (complaints.sla): set when the ticket's policy is applied, shifted on resume.
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set while awaiting the customer"
+    )
+    sla_paused_seconds = models.PositiveIntegerField(default=0)
+    sla_breached = models.BooleanField(default=False, help_text="A target was missed (escalated)")
 
     class Meta:
         ordering = ["-last_event_at"]
@@ -94,6 +103,11 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["status", "-last_event_at"], name="ticket_status_idx"),
             models.Index(fields=["customer", "-last_event_at"], name="ticket_customer_idx"),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_open_resolution_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
