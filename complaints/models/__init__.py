@@ -9,6 +9,7 @@ from complaints.models.policy import NoticePolicy
 from complaints.models.reports import Mailbox, Receipt, Report, Reporter, ReporterToken, ReportRaw
 from complaints.models.sla import BusinessHours, Notification, SlaPolicy
 from complaints.models.tickets import Ticket, TicketChange
+from complaints.models.workspace import SavedView
 
 __all__ = [
     "Action",
@@ -31,6 +32,7 @@ __all__ = [
     "Reporter",
     "ReporterToken",
     "ResponseTemplate",
+    "SavedView",
     "SelfServiceLink",
     "SlaPolicy",
     "Ticket",

@@ -7,10 +7,26 @@ workers filing events for the same key can never open two (DESIGN.md promise 2).
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, Least
 
 OPEN_STATUSES = ("new", "open", "awaiting_customer", "awaiting_reporter")
+# The queue's default order: latest activity first; a ticket with no event yet counts from
+# its creation (a non-null key is what keyset pagination needs).
+QUEUE_ACTIVITY = Coalesce(F("last_event_at"), F("created_at"))
+# The next SLA deadline: first response while none was given, then resolution; tickets
+# without a clock sort last ('infinity' keeps the key non-null for keyset pagination).
+QUEUE_SLA_DUE = Coalesce(
+    Least(
+        Case(When(first_responded_at__isnull=True, then=F("first_response_due_at"))),
+        F("resolution_due_at"),
+    ),
+    Cast(Value("infinity"), models.DateTimeField()),
+)
 
 
 class Ticket(models.Model):
@@ -90,6 +106,35 @@ class Ticket(models.Model):
     )
     sla_paused_seconds = models.PositiveIntegerField(default=0)
     sla_breached = models.BooleanField(default=False, help_text="A target was missed (escalated)")
+    # Derived columns kept by database triggers (complaints/search_sql.py, installed by the
+    # migration "saved_views"): every writer of events and messages, the bulk intake's raw
+    # SQL included, keeps them current, and an ORM save() of a stale Ticket cannot undo
+    # them. Do not set them from Python.
+    last_customer_reply_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Last message received from the customer"
+    )
+    last_agent_reply_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Last message sent to the customer"
+    )
+    customer_replied = models.GeneratedField(
+        expression=ExpressionWrapper(
+            Q(last_customer_reply_at__isnull=False)
+            & (
+                Q(last_agent_reply_at__isnull=True)
+                | Q(last_customer_reply_at__gt=F("last_agent_reply_at"))
+            ),
+            output_field=models.BooleanField(),
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+    reporter_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, editable=False,
+        help_text="Reporters of the ticket's events (for the queue's reporter filter)",
+    )  # fmt: skip
+    search_vector = SearchVectorField(
+        null=True, editable=False, help_text="Subject, resource, evidence and messages"
+    )
 
     class Meta:
         ordering = ["-last_event_at"]
@@ -108,7 +153,27 @@ class Ticket(models.Model):
                 condition=Q(status__in=OPEN_STATUSES),
                 name="ticket_open_resolution_due_idx",
             ),
-        ]
+            # The queue's keyset orders (complaints/selectors.py): (sort key, id), alone and
+            # behind each equality filter, so any page of any filter is one index range.
+            models.Index(QUEUE_ACTIVITY, "id", name="ticket_q_activity_idx"),
+            models.Index("status", QUEUE_ACTIVITY, "id", name="ticket_q_status_idx"),
+            models.Index("kind", QUEUE_ACTIVITY, "id", name="ticket_q_kind_idx"),
+            models.Index("type", QUEUE_ACTIVITY, "id", name="ticket_q_type_idx"),
+            models.Index("customer", QUEUE_ACTIVITY, "id", name="ticket_q_customer_idx"),
+            models.Index("assignee", QUEUE_ACTIVITY, "id", name="ticket_q_assignee_idx"),
+            models.Index(
+                QUEUE_ACTIVITY, "id", condition=Q(customer_replied=True),
+                name="ticket_q_replied_idx",
+            ),
+            models.Index(
+                QUEUE_ACTIVITY, "id", condition=Q(sla_breached=True), name="ticket_q_breached_idx"
+            ),
+            models.Index(QUEUE_SLA_DUE, "id", name="ticket_q_sla_due_idx"),
+            models.Index("created_at", "id", name="ticket_q_created_idx"),
+            models.Index("event_count", "id", name="ticket_q_events_idx"),
+            GinIndex(fields=["search_vector"], name="ticket_search_gin"),
+            GinIndex(fields=["reporter_ids"], name="ticket_reporters_gin"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject}"
