@@ -51,7 +51,7 @@ _JOINED_TICKET = (
 
 
 def _messages_function(name: str, adds_text: str) -> str:
-    return f"""  # noqa: S608 - built from the constants above
+    return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE complaints_ticket t
@@ -75,10 +75,10 @@ BEGIN
           OR d.agent_at > coalesce(t.last_agent_reply_at, '-infinity'));
   RETURN NULL;
 END $$;
-"""
+"""  # noqa: S608 - built from the constants above
 
 
-INSTALL = f"""  # noqa: S608 - built from the constants above
+INSTALL = f"""
 CREATE OR REPLACE FUNCTION tsd_subject_vector(subject text, resource text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT setweight(to_tsvector('simple'::regconfig,
@@ -176,7 +176,7 @@ BEGIN
    WHERE t.id = ANY(ids);
   PERFORM set_config('tsd.derive', '', true);
 END $$;
-"""
+"""  # noqa: S608 - built from the constants above
 
 UNINSTALL = """
 DROP TRIGGER IF EXISTS tsd_messages_inserted ON complaints_message;
