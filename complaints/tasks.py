@@ -39,3 +39,32 @@ def reports_react_task(report_ids: list[int]) -> None:
     from complaints.reactions import reports_react
 
     reports_react(report_ids)
+
+
+@shared_task(
+    name="complaints.message_send",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=None,  # bounded by MAIL_SEND_MAX_ATTEMPTS, counted on the row
+    soft_time_limit=120,
+    time_limit=150,
+)
+def message_send_task(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
+    from complaints import outbound
+
+    try:
+        return outbound.message_send(message_id=message_id)
+    except outbound.TemporarySendError as exc:
+        delay = outbound.retry_delay(self.request.retries)
+        outbound.message_retry_marked(message_id, delay)
+        raise self.retry(exc=exc, countdown=delay) from exc
+
+
+@shared_task(name="complaints.messages_requeue_stuck", acks_late=True)
+def messages_requeue_stuck_task() -> int:
+    from complaints.outbound import messages_requeue_stuck
+
+    return messages_requeue_stuck()

@@ -238,6 +238,10 @@ CELERY_TASK_ROUTES = {
     "complaints.mailbox_*": {"queue": "ingest"},
     "customers.dnsbl_*": {"queue": "checks"},
     "customers.domain_check*": {"queue": "checks"},
+    # Outbound mail and the reactions that queue it (exact names win over the globs above).
+    "complaints.reports_react": {"queue": "default"},
+    "complaints.message_send": {"queue": "default"},
+    "complaints.messages_requeue_stuck": {"queue": "default"},
 }
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 3600
@@ -248,6 +252,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "accounts.heartbeat_record", "schedule": 60.0},
     "reports-sweep-stuck": {"task": "complaints.reports_sweep_stuck", "schedule": 60.0},
+    "messages-requeue-stuck": {"task": "complaints.messages_requeue_stuck", "schedule": 120.0},
 }
 
 # --- intake ------------------------------------------------------------------------------
@@ -279,6 +284,18 @@ DESK_MAIL_DOMAIN = env_str("DESK_MAIL_DOMAIN", "desk.example")
 DESK_FROM_ADDRESS = env_str("DESK_FROM_ADDRESS", f"abuse@{DESK_MAIL_DOMAIN}")
 DESK_REPLY_LOCALPART = env_str("DESK_REPLY_LOCALPART", "abuse")
 PROVIDER_NAME = env_str("PROVIDER_NAME", "Example Hosting")
+# Sending (complaints/outbound.py): attempts before a message is marked failed, the first
+# retry delay (doubling, capped at 30 min), and how long a queued message may wait before
+# the sweeper queues it again.
+MAIL_SEND_MAX_ATTEMPTS = env_int("MAIL_SEND_MAX_ATTEMPTS", 8)
+MAIL_RETRY_BACKOFF_SECONDS = env_int("MAIL_RETRY_BACKOFF_SECONDS", 60)
+MAIL_STUCK_AFTER_SECONDS = env_int("MAIL_STUCK_AFTER_SECONDS", 600)
+# Acknowledgements per reporter address and per reporter domain in one hour: a flood of
+# authenticated reports cannot turn the desk into a mail cannon (complaints/acknowledgements.py).
+ACK_RATE_PER_ADDRESS_HOUR = env_int("ACK_RATE_PER_ADDRESS_HOUR", 20)
+ACK_RATE_PER_DOMAIN_HOUR = env_int("ACK_RATE_PER_DOMAIN_HOUR", 200)
+# Hours a customer is given to answer a first notice (the notice's "deadline").
+CUSTOMER_NOTICE_DEADLINE_HOURS = env_int("CUSTOMER_NOTICE_DEADLINE_HOURS", 48)
 DEFAULT_FROM_EMAIL = DESK_FROM_ADDRESS
 SERVER_EMAIL = DESK_FROM_ADDRESS
 

@@ -3,6 +3,41 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from complaints.migrations import _default_templates_0003 as data
+
+
+def default_templates(apps, schema_editor):
+    """Templates an abuse team can send as they are, and the notice policy for the common
+    types. Existing rows (same slug / type) are left as an admin edited them."""
+    ResponseTemplate = apps.get_model("complaints", "ResponseTemplate")
+    NoticePolicy = apps.get_model("complaints", "NoticePolicy")
+
+    def template(slug, name, purpose, audience, type_, subject, body):
+        ResponseTemplate.objects.get_or_create(
+            slug=slug,
+            defaults={"name": name, "purpose": purpose, "audience": audience, "type": type_,
+                      "subject": subject, "body": body, "active": True},
+        )
+
+    subject, body = data.ACKNOWLEDGEMENT
+    template("acknowledgement", "Acknowledgement (generic)", "acknowledgement", "reporter", "", subject, body)
+    for type_, (name, guidance) in data.NOTICES.items():
+        slug = f"notice-{type_ or 'generic'}"
+        label = name.removeprefix("Notice: ")
+        template(slug, f"First notice: {label}", "notice", "customer", type_, data._SUBJECT, data._notice(guidance))
+    subject, body = data.EVIDENCE_REQUEST
+    template("evidence-request", "Evidence request to the reporter", "evidence_request", "reporter", "", subject, body)
+    subject, body = data.CLOSED
+    template("closed-reporter", "Case closed (to the reporter)", "closed", "reporter", "", subject, body)
+    subject, body = data.REMINDER
+    template("reminder-customer", "Reminder to the customer", "reminder", "customer", "", subject, body)
+    for type_, (notify, note) in data.POLICIES.items():
+        NoticePolicy.objects.get_or_create(type=type_, defaults={"notify": notify, "note": note})
+
+
+def remove_defaults(apps, schema_editor):
+    """Nothing to undo: the table goes with the model, templates may have been edited."""
+
 
 class Migration(migrations.Migration):
 
@@ -26,4 +61,5 @@ class Migration(migrations.Migration):
                 'ordering': ['type'],
             },
         ),
+        migrations.RunPython(default_templates, remove_defaults),
     ]
