@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 
 @shared_task(
@@ -68,3 +69,32 @@ def messages_requeue_stuck_task() -> int:
     from complaints.outbound import messages_requeue_stuck
 
     return messages_requeue_stuck()
+
+
+# IMAP polling. Mailbox failures (refused, login, TLS, timeout) are recorded on the row and
+# not retried here: the next minute's fan-out is the retry. Only a database hiccup retries.
+_POLL_TIME_LIMIT = settings.IMAP_POLL_SECONDS + 2 * settings.IMAP_TIMEOUT_SECONDS + 60
+
+
+@shared_task(name="complaints.mailboxes_poll", acks_late=True)
+def mailboxes_poll_task() -> int:
+    """Beat, every minute: one ``complaints.mailbox_poll`` task per enabled mailbox."""
+    from complaints.mailboxes import mailbox_ids_enabled, mailboxes_poll_queue
+
+    return mailboxes_poll_queue(mailbox_ids_enabled())
+
+
+@shared_task(
+    name="complaints.mailbox_poll",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=_POLL_TIME_LIMIT - 30,
+    time_limit=_POLL_TIME_LIMIT,  # shorter than the mailbox lock (complaints.imap)
+)
+def mailbox_poll_task(mailbox_id: int) -> dict:
+    from complaints.imap import mailbox_poll
+
+    return mailbox_poll(mailbox_id).as_dict()

@@ -31,6 +31,12 @@ if not DEBUG:
     if not env_str("DATABASE_URL") or not env_str("REDIS_URL"):
         raise ImproperlyConfigured("DATABASE_URL and REDIS_URL are required when DEBUG is off")
 
+# Fernet keys for secrets stored encrypted (mailbox passwords), newest first; see
+# trustsafety/crypto.py. Unset in development: derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEY = env_list("FIELD_ENCRYPTION_KEY", [])
+if not DEBUG and not FIELD_ENCRYPTION_KEY:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is required when DEBUG is off")
+
 # --- services: real ones, embedded when no URL is given -------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
@@ -252,6 +258,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "accounts.heartbeat_record", "schedule": 60.0},
     "reports-sweep-stuck": {"task": "complaints.reports_sweep_stuck", "schedule": 60.0},
+    "mailboxes-poll": {"task": "complaints.mailboxes_poll", "schedule": 60.0},
     "messages-requeue-stuck": {"task": "complaints.messages_requeue_stuck", "schedule": 120.0},
 }
 
@@ -270,6 +277,15 @@ REPORT_TASK_TIME_LIMIT = env_int("REPORT_TASK_TIME_LIMIT", 660)  # hard limit of
 REPORT_STUCK_AFTER_SECONDS = env_int("REPORT_STUCK_AFTER_SECONDS", 120)
 # authserv-ids of our own receiving mail servers: only their Authentication-Results count.
 TRUSTED_AUTHSERV_IDS = env_list("TRUSTED_AUTHSERV_IDS", ["mx.desk.example"])
+# IMAP polling (complaints/imap.py): socket timeout, the time one poll may take before it
+# stops starting batches (the task's hard limit is 60 s more), the bytes fetched at once,
+# and the prefix kept of a message over REPORT_MAX_BYTES (quarantined "too-large").
+IMAP_TIMEOUT_SECONDS = env_int("IMAP_TIMEOUT_SECONDS", 30)
+IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 240)
+IMAP_FETCH_BYTES = env_int("IMAP_FETCH_BYTES", 64 * 1024 * 1024)
+IMAP_OVERSIZE_PREFIX_BYTES = env_int("IMAP_OVERSIZE_PREFIX_BYTES", 256 * 1024)
+# CA bundle for IMAPS/STARTTLS (blank: the system's); certificates are always verified.
+IMAP_CA_FILE = env_str("IMAP_CA_FILE", "")
 
 # --- outbound mail -------------------------------------------------------------------------
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -32,7 +32,7 @@ import pytest
 
 LOOPBACK = "127.0.0.1"
 USER = "abuse"
-PASSWORD = "imap-test-password-5e1f"  # noqa: S105 - a throwaway user of a throwaway server
+PASSWORD = "imap-test-password-5e1f"
 
 
 class MissingDovecot(RuntimeError):
@@ -300,9 +300,7 @@ def _wait_ready(server: RunningDovecot, process: subprocess.Popen[bytes]) -> Non
     last: Exception | None = None
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"dovecot exited with {process.returncode}: {_tail(server.workdir)}"
-            )
+            raise RuntimeError(f"dovecot exited with {process.returncode}: {_tail(server.workdir)}")
         try:
             with server.session():
                 return
@@ -310,7 +308,9 @@ def _wait_ready(server: RunningDovecot, process: subprocess.Popen[bytes]) -> Non
             last = exc
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"dovecot did not accept a login within 20 s ({last}): {_tail(server.workdir)}")
+    raise RuntimeError(
+        f"dovecot did not accept a login within 20 s ({last}): {_tail(server.workdir)}"
+    )
 
 
 def _tail(workdir: Path) -> str:
