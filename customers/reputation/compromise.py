@@ -1,0 +1,346 @@
+"""Compromise detection: rules stored as data (``CompromiseRule``) over events and listings
+that mark a service as likely compromised, raise its ticket and propose its suspension.
+
+``compromise_candidates`` is the dry run (reads only): what each enabled rule would mark
+now, with the evidence. ``compromise_rules_apply`` marks those candidates: one open
+``ServiceCompromise`` per (service, rule) — re-running adds nothing — sets the evidence
+ticket to "open" with an internal note, and proposes a suspension. A protected customer is
+never proposed for suspension. Where ``complaints.actions`` offers a service to request an
+action, the proposal becomes an Action (automatic only for rules marked automatic and while
+the automation switch is on); otherwise the proposal is recorded on the mark.
+
+Trust weighting: a reporter counts once per IP and window, with the weight its trust level
+has in the rule's ``params["trust_weights"]``; blocked reporters weigh nothing, so made-up
+reporters cannot get a competitor suspended.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from complaints.models import Event, Message, Ticket, TicketChange
+from complaints.models.tickets import OPEN_STATUSES
+from complaints.processing import FEEDBACK_LOOP_FORMATS
+from complaints.services import ticket_open_or_join
+from customers.reputation_models import CompromiseRule, Listing, ServiceCompromise
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TRUST_WEIGHTS = {"0": 0.0, "1": 0.5, "2": 1.0, "3": 1.5}
+
+
+@dataclass
+class Candidate:
+    rule_id: int
+    rule_name: str
+    kind: str
+    resource: str
+    score: float
+    service_id: int | None
+    customer_id: int | None
+    ticket_id: int | None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    already_marked: bool = False
+
+    @property
+    def markable(self) -> bool:
+        return self.service_id is not None and not self.already_marked
+
+
+def compromise_candidates(
+    *, rules: Sequence[CompromiseRule] | None = None, now: datetime | None = None
+) -> list[Candidate]:
+    """What the rules would mark now (the dry run)."""
+    now = now or timezone.now()
+    rules = list(rules) if rules is not None else list(CompromiseRule.objects.filter(enabled=True))
+    found: list[Candidate] = []
+    for rule in rules:
+        since = now - timedelta(minutes=rule.window_minutes)
+        if rule.kind == CompromiseRule.Kind.REPORTERS:
+            found += _by_reporters(rule, since, now)
+        elif rule.kind == CompromiseRule.Kind.FBL_SURGE:
+            found += _by_feedback_loops(rule, since, now)
+        elif rule.kind == CompromiseRule.Kind.LISTING:
+            found += _by_listings(rule, since)
+    open_marks = set(
+        ServiceCompromise.objects.filter(resolved_at__isnull=True).values_list(
+            "service_id", "rule_id"
+        )
+    )
+    for candidate in found:
+        candidate.already_marked = (candidate.service_id, candidate.rule_id) in open_marks
+    return found
+
+
+def _most_common(values: list[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return Counter(present).most_common(1)[0][0] if present else None
+
+
+def _by_reporters(rule: CompromiseRule, since: datetime, now: datetime) -> list[Candidate]:
+    weights = {
+        **DEFAULT_TRUST_WEIGHTS,
+        **{str(k): float(v) for k, v in (rule.params.get("trust_weights") or {}).items()},
+    }
+    types = rule.params.get("types") or ["spam"]
+    rows = Event.objects.filter(
+        type__in=types, observed_at__gte=since, observed_at__lte=now, ip__isnull=False
+    ).values_list(
+        "ip",
+        "service_id",
+        "customer_id",
+        "ticket_id",
+        "report__reporter_id",
+        "report__reporter__trust",
+        "report__reporter__address",
+    )
+    per_ip: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"reporters": {}, "services": [], "customers": [], "tickets": [], "events": 0}
+    )
+    for ip, service_id, customer_id, ticket_id, reporter_id, trust, address in rows:
+        group = per_ip[ip]
+        group["events"] += 1
+        group["services"].append(service_id)
+        group["customers"].append(customer_id)
+        group["tickets"].append(ticket_id)
+        if reporter_id is not None:
+            group["reporters"][reporter_id] = (address, int(trust))
+    found = []
+    for ip, group in per_ip.items():
+        reporters = group["reporters"]
+        score = sum(weights.get(str(trust), 0.0) for _, trust in reporters.values())
+        if score < rule.threshold:
+            continue
+        found.append(
+            Candidate(
+                rule_id=rule.pk,
+                rule_name=rule.name,
+                kind=rule.kind,
+                resource=ip,
+                score=round(score, 2),
+                service_id=_most_common(group["services"]),
+                customer_id=_most_common(group["customers"]),
+                ticket_id=_most_common(group["tickets"]),
+                evidence={
+                    "events": group["events"],
+                    "window_minutes": rule.window_minutes,
+                    "threshold": rule.threshold,
+                    "reporters": sorted(
+                        (
+                            {
+                                "reporter": address,
+                                "trust": trust,
+                                "weight": weights.get(str(trust), 0.0),
+                            }
+                            for address, trust in reporters.values()
+                        ),
+                        key=lambda r: r["reporter"],
+                    ),
+                },
+            )
+        )
+    return found
+
+
+def _by_feedback_loops(rule: CompromiseRule, since: datetime, now: datetime) -> list[Candidate]:
+    rows = Event.objects.filter(
+        Q(report__format__in=FEEDBACK_LOOP_FORMATS) | Q(report__reporter__kind="feedback_loop"),
+        observed_at__gte=since,
+        observed_at__lte=now,
+        ip__isnull=False,
+    ).values_list("ip", "service_id", "customer_id", "ticket_id", "report__sender")
+    per_ip: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for ip, *rest in rows:
+        per_ip[ip].append(tuple(rest))
+    found = []
+    for ip, items in per_ip.items():
+        if len(items) < rule.threshold:
+            continue
+        found.append(
+            Candidate(
+                rule_id=rule.pk,
+                rule_name=rule.name,
+                kind=rule.kind,
+                resource=ip,
+                score=float(len(items)),
+                service_id=_most_common([i[0] for i in items]),
+                customer_id=_most_common([i[1] for i in items]),
+                ticket_id=_most_common([i[2] for i in items]),
+                evidence={
+                    "feedback_loop_events": len(items),
+                    "window_minutes": rule.window_minutes,
+                    "threshold": rule.threshold,
+                    "senders": sorted({str(i[3]) for i in items if i[3]})[:20],
+                },
+            )
+        )
+    return found
+
+
+def _by_listings(rule: CompromiseRule, since: datetime) -> list[Candidate]:
+    rows = (
+        Listing.objects.filter(listed_since__gte=since)
+        .exclude(state=Listing.State.DELISTED)
+        .select_related("zone")
+    )
+    found = []
+    for listing in rows:
+        attack = sorted(set(listing.codes) & set(listing.zone.attack_codes or []))
+        if not attack:
+            continue
+        meanings = dict(zip(listing.codes, listing.meanings, strict=False))
+        found.append(
+            Candidate(
+                rule_id=rule.pk,
+                rule_name=rule.name,
+                kind=rule.kind,
+                resource=listing.resource,
+                score=1.0,
+                service_id=listing.service_id,
+                customer_id=listing.customer_id,
+                ticket_id=listing.ticket_id,
+                evidence={
+                    "zone": listing.zone.name,
+                    "codes": [f"{c} ({meanings.get(c, 'listed')})" for c in attack],
+                    "listed_since": listing.listed_since.isoformat(),
+                    "listing_id": listing.pk,
+                },
+            )
+        )
+    return found
+
+
+def compromise_rules_apply(
+    *, rules: Sequence[CompromiseRule] | None = None, now: datetime | None = None
+) -> list[ServiceCompromise]:
+    """Mark every markable candidate (see module docstring); returns the new marks."""
+    marks = []
+    for candidate in compromise_candidates(rules=rules, now=now):
+        if not candidate.markable:
+            continue
+        mark = service_compromise_mark(candidate=candidate, now=now or timezone.now())
+        if mark is not None:
+            marks.append(mark)
+    return marks
+
+
+@transaction.atomic
+def service_compromise_mark(*, candidate: Candidate, now: datetime) -> ServiceCompromise | None:
+    from customers.models import Service
+
+    assert candidate.service_id is not None
+    rule = CompromiseRule.objects.get(pk=candidate.rule_id)
+    service = Service.objects.select_related("customer").get(pk=candidate.service_id)
+    try:
+        with transaction.atomic():
+            mark = ServiceCompromise.objects.create(
+                service=service,
+                rule=rule,
+                resource=candidate.resource,
+                evidence=candidate.evidence,
+                score=candidate.score,
+                created_at=now,
+            )
+    except IntegrityError:
+        return None  # already marked by this rule and not resolved
+    ticket = _raise_ticket(candidate, service, rule, now)
+    mark.ticket = ticket
+    _propose_suspension(mark, service, rule, ticket)
+    mark.save(update_fields=["ticket", "proposal", "proposal_note", "action_id"])
+    return mark
+
+
+def _raise_ticket(
+    candidate: Candidate, service: Any, rule: CompromiseRule, now: datetime
+) -> Ticket:
+    ticket = None
+    if candidate.ticket_id:
+        ticket = (
+            Ticket.objects.select_for_update()
+            .filter(pk=candidate.ticket_id, status__in=OPEN_STATUSES)
+            .first()
+        )
+    if ticket is None:
+        ticket, _ = ticket_open_or_join(
+            key=f"compromise:{service.pk}",
+            kind="abuse",
+            type_="system-compromise",
+            subject=f"Likely compromised: {service.label}",
+            customer_id=service.customer_id,
+            service_id=service.pk,
+            resource=candidate.resource,
+            at=now,
+        )
+    if ticket.status != Ticket.Status.OPEN:
+        old = ticket.status
+        Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.OPEN)
+        TicketChange.objects.create(
+            ticket=ticket, field="status", old_value=old, new_value=Ticket.Status.OPEN,
+            note=f"likely compromised service (rule: {rule.name})"[:500],
+        )  # fmt: skip
+        ticket.status = Ticket.Status.OPEN
+    lines = [
+        f"Rule “{rule.name}” marks service {service.label} as likely compromised ({candidate.resource}, score {candidate.score})."
+    ]
+    for key, value in candidate.evidence.items():
+        lines.append(f"- {key}: {value}")
+    Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.NOTE,
+        visibility=Message.Visibility.INTERNAL,
+        kind=Message.Kind.NOTE,
+        status=Message.Status.RECORDED,
+        subject=f"Likely compromised: {service.label}",
+        body="\n".join(lines),
+    )
+    return ticket
+
+
+def _actions_service() -> Any | None:
+    """``complaints.actions`` when it exists and offers ``action_request``."""
+    try:
+        module = importlib.import_module("complaints.actions")
+    except ImportError:
+        return None
+    return module if hasattr(module, "action_request") else None
+
+
+def _propose_suspension(
+    mark: ServiceCompromise, service: Any, rule: CompromiseRule, ticket: Ticket
+) -> None:
+    if service.customer.protected:
+        mark.proposal = ServiceCompromise.Proposal.BLOCKED
+        mark.proposal_note = "customer is protected: no automatic or proposed suspension"
+        return
+    actions = _actions_service()
+    reason = f"Likely compromised (rule: {rule.name}; {mark.resource}, score {mark.score})"
+    if actions is None:
+        mark.proposal = ServiceCompromise.Proposal.PROPOSED
+        mark.proposal_note = "suspension proposed here: the Actions service is not available"
+        return
+    try:
+        action = actions.action_request(
+            ticket=ticket,
+            kind="suspend",
+            service=service,
+            reason=reason,
+            automatic=bool(rule.automatic),
+        )
+    except Exception as exc:  # noqa: BLE001 - another team's service: record why, keep the mark
+        logger.warning("could not request a suspension for service %s: %s", service.pk, exc)
+        mark.proposal = ServiceCompromise.Proposal.PROPOSED
+        mark.proposal_note = f"suspension proposed here; requesting the action failed: {exc}"[:300]
+        return
+    mark.proposal = ServiceCompromise.Proposal.ACTION_CREATED
+    mark.action_id = getattr(action, "pk", None)
+    mark.proposal_note = f"suspension action #{mark.action_id} requested"
