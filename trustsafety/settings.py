@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Audits every read of a restricted ticket, whichever view serves it (complaints/audit.py).
+    "complaints.audit.RestrictedReadAuditMiddleware",
 ]
 
 ROOT_URLCONF = "trustsafety.urls"
@@ -249,6 +251,8 @@ CELERY_TASK_ROUTES = {
     "complaints.message_send": {"queue": "default"},
     "complaints.messages_requeue_stuck": {"queue": "default"},
 }
+# Task modules outside an app's tasks.py (autodiscovery only finds <app>.tasks).
+CELERY_IMPORTS = ["complaints.action_tasks"]
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
@@ -258,6 +262,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "accounts.heartbeat_record", "schedule": 60.0},
     "reports-sweep-stuck": {"task": "complaints.reports_sweep_stuck", "schedule": 60.0},
+    "sla-sweep": {"task": "complaints.sla_sweep", "schedule": 60.0},
+    "policy-rules-apply": {
+        "task": "complaints.policy_rules_apply",
+        "schedule": float(env_int("POLICY_RULES_INTERVAL_SECONDS", 900)),
+    },
     "mailboxes-poll": {"task": "complaints.mailboxes_poll", "schedule": 60.0},
     "messages-requeue-stuck": {"task": "complaints.messages_requeue_stuck", "schedule": 120.0},
 }
@@ -314,6 +323,23 @@ ACK_RATE_PER_DOMAIN_HOUR = env_int("ACK_RATE_PER_DOMAIN_HOUR", 200)
 CUSTOMER_NOTICE_DEADLINE_HOURS = env_int("CUSTOMER_NOTICE_DEADLINE_HOURS", 48)
 DEFAULT_FROM_EMAIL = DESK_FROM_ADDRESS
 SERVER_EMAIL = DESK_FROM_ADDRESS
+
+# --- actions (complaints/actions.py, complaints/provisioning.py) -------------------------
+# The provisioning webhook that carries out suspend/terminate/null-route, signed with
+# HMAC-SHA256; its callbacks must be signed with the same secret.
+PROVISIONING_WEBHOOK_URL = env_str("PROVISIONING_WEBHOOK_URL", "http://127.0.0.1:8098/provisioning/")
+_DEV_WEBHOOK_SECRET = "dev-only-provisioning-secret"  # noqa: S105 - refused when DEBUG is off
+PROVISIONING_WEBHOOK_SECRET = env_str("PROVISIONING_WEBHOOK_SECRET", _DEV_WEBHOOK_SECRET)
+if not DEBUG and (PROVISIONING_WEBHOOK_SECRET == _DEV_WEBHOOK_SECRET or len(PROVISIONING_WEBHOOK_SECRET) < 32):
+    raise ImproperlyConfigured("PROVISIONING_WEBHOOK_SECRET must be a random value of 32+ characters")
+PROVISIONING_TIMEOUT_SECONDS = env_int("PROVISIONING_TIMEOUT_SECONDS", 10)
+PROVISIONING_MAX_ATTEMPTS = env_int("PROVISIONING_MAX_ATTEMPTS", 8)
+PROVISIONING_RETRY_BASE_SECONDS = env_int("PROVISIONING_RETRY_BASE_SECONDS", 30)
+PROVISIONING_CALLBACK_WINDOW_SECONDS = env_int("PROVISIONING_CALLBACK_WINDOW_SECONDS", 300)
+# Customers that are the provider itself: policy rules never act against them.
+PROVIDER_CUSTOMER_IDS = env_list("PROVIDER_CUSTOMER_IDS", ["PROVIDER"])
+# At most this many automatic actions per hour (more are only proposed).
+AUTOMATIC_ACTIONS_PER_HOUR = env_int("AUTOMATIC_ACTIONS_PER_HOUR", 10)
 
 # --- logging -----------------------------------------------------------------------------
 LOGGING = {

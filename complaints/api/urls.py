@@ -1,3 +1,19 @@
 """REST routes of the complaints app under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from complaints.api.actions import (
+    TicketActionApproveApi,
+    TicketActionsApi,
+    provisioning_callback_view,
+)
+
+urlpatterns: list = [
+    path("tickets/<int:ticket_id>/actions/", TicketActionsApi.as_view(), name="ticket-actions"),
+    path(
+        "tickets/<int:ticket_id>/actions/<int:action_id>/approve/",
+        TicketActionApproveApi.as_view(),
+        name="ticket-action-approve",
+    ),
+    path("provisioning/callback/", provisioning_callback_view, name="provisioning-callback"),
+]

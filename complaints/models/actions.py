@@ -27,7 +27,7 @@ class ActionKind(models.TextChoices):
 # Kinds that need a second person's approval (four-eyes rule).
 FOUR_EYES_KINDS = frozenset({ActionKind.TERMINATE, ActionKind.NULL_ROUTE})
 # Kinds that can be undone through the provisioning hook.
-REVERTIBLE_KINDS = frozenset({ActionKind.WARN, ActionKind.SUSPEND, ActionKind.NULL_ROUTE})
+REVERTIBLE_KINDS = frozenset({ActionKind.SUSPEND, ActionKind.NULL_ROUTE})
 
 
 class PolicyRule(models.Model):

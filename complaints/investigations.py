@@ -1,0 +1,52 @@
+"""Escalation of a ticket to the restricted investigations team.
+
+After escalation the ticket belongs to the ``investigations`` group alone: the permission
+filter (``complaints.permissions``) hides it from everyone else — the agent who escalated
+it, leads and superusers included — and every read of it is audited.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts import roles
+from accounts.roles import AnyUser
+from complaints import permissions
+from complaints.audit import audit_record
+from complaints.models import Ticket, TicketChange
+
+
+@transaction.atomic
+def ticket_escalate_to_investigations(
+    *, ticket: Ticket, actor: AnyUser, reason: str, keep_kind: bool = False
+) -> Ticket:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("a reason is required")
+    if not permissions.can_work_ticket(actor, ticket) or not (
+        permissions.can_act(actor) or roles.has_any_role(actor, {roles.INVESTIGATIONS})
+    ):
+        raise PermissionDenied("not allowed to escalate this ticket")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.restricted_group == roles.INVESTIGATIONS:
+        raise ValidationError("the ticket is already with investigations")
+    old_kind, old_group = locked.kind, locked.restricted_group
+    new_kind = old_kind if keep_kind else Ticket.Kind.INVESTIGATION
+    Ticket.objects.filter(pk=locked.pk).update(restricted_group=roles.INVESTIGATIONS, kind=new_kind)
+    TicketChange.objects.create(
+        ticket=locked, actor=actor if actor.is_authenticated else None,
+        field="restricted_group", old_value=old_group, new_value=roles.INVESTIGATIONS,
+        note=f"Escalated to investigations: {reason}"[:500],
+    )  # fmt: skip
+    if new_kind != old_kind:
+        TicketChange.objects.create(
+            ticket=locked, actor=actor if actor.is_authenticated else None,
+            field="kind", old_value=old_kind, new_value=new_kind,
+        )  # fmt: skip
+    audit_record(
+        actor=actor, verb="ticket.escalated", ticket=locked,
+        detail={"to": roles.INVESTIGATIONS, "reason": reason[:1000], "kind": [old_kind, new_kind]},
+    )  # fmt: skip
+    locked.refresh_from_db()
+    return locked
