@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import roles
+from complaints.report_selectors import QUARANTINE_VIEWERS, REPORT_SUBMITTERS
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -16,6 +17,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     items: list[tuple[str, str]] = [("Home", reverse("home"))]
     if roles.can_read_customers(user):
         items.append(("Customers", reverse("customers:customer-search")))
+    if held & REPORT_SUBMITTERS:
+        items.append(("New complaint", reverse("complaints:complaint-new")))
+    if held & QUARANTINE_VIEWERS:
+        items.append(("Quarantine", reverse("complaints:quarantine")))
     if roles.ADMIN in held:
         items.append(("Admin", reverse("admin:index")))
     items.append(("API docs", reverse("api-docs")))

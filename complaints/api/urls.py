@@ -1,14 +1,20 @@
 """REST routes of the complaints app under /api/v1/."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from complaints.api.actions import (
     TicketActionApproveApi,
     TicketActionsApi,
     provisioning_callback_view,
 )
+from complaints.api.views import ReportViewSet
+
+router = SimpleRouter()
+router.register("reports", ReportViewSet, basename="report")
 
 urlpatterns: list = [
+    *router.urls,
     path("tickets/<int:ticket_id>/actions/", TicketActionsApi.as_view(), name="ticket-actions"),
     path(
         "tickets/<int:ticket_id>/actions/<int:action_id>/approve/",

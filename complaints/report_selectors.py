@@ -1,0 +1,106 @@
+"""Read queries and access rules for reports, shared by the REST API, the intake pages and
+the quarantine, so each applies one permission filter.
+
+Who sees which report:
+- agents, leads and admins: every report except those feeding a restricted ticket (legal,
+  investigations) whose role they do not hold;
+- an outside reporter (API token): only the reports it submitted itself, i.e. those with a
+  receipt made with one of its tokens;
+- anyone else: none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from accounts import roles
+from complaints.models import Event, Receipt, Report
+
+REPORT_SUBMITTERS = frozenset({roles.AGENT, roles.LEAD, roles.ADMIN})
+QUARANTINE_VIEWERS = frozenset({roles.LEAD, roles.ADMIN})
+QUARANTINE_MANAGERS = frozenset({roles.ADMIN})
+MAX_EVENTS_SHOWN = 500
+
+
+def reporter_of(user: object) -> object | None:
+    """The ``Reporter`` behind an API request authenticated by a reporter token, else None."""
+    return getattr(user, "reporter", None) if getattr(user, "token", None) is not None else None
+
+
+def can_submit_reports(user: roles.AnyUser) -> bool:
+    return roles.has_any_role(user, REPORT_SUBMITTERS)
+
+
+def can_view_quarantine(user: roles.AnyUser) -> bool:
+    return roles.has_any_role(user, QUARANTINE_VIEWERS)
+
+
+def can_reprocess(user: roles.AnyUser) -> bool:
+    return roles.has_any_role(user, QUARANTINE_MANAGERS)
+
+
+def reports_visible_to(user: object) -> QuerySet[Report]:
+    """Reports ``user`` (a desk user or a ``ReporterPrincipal``) may read."""
+    reporter = reporter_of(user)
+    if reporter is not None:
+        own = Receipt.objects.filter(report=OuterRef("pk"), reporter_token__reporter=reporter)
+        return Report.objects.filter(Exists(own))
+    if not can_submit_reports(user):  # type: ignore[arg-type]
+        return Report.objects.none()
+    held = roles.roles_of(user)  # type: ignore[arg-type]
+    restricted = Event.objects.filter(report=OuterRef("pk"), ticket__restricted_group__gt="")
+    restricted = restricted.exclude(ticket__restricted_group__in=held)
+    return Report.objects.filter(~Exists(restricted))
+
+
+def report_events(report: Report, limit: int = MAX_EVENTS_SHOWN) -> list[Event]:
+    """The report's first ``limit`` events with what they were attributed to."""
+    return list(
+        Event.objects.filter(report=report).select_related("customer").order_by("id")[:limit]
+    )
+
+
+def report_ticket_ids(report: Report) -> list[int]:
+    return sorted(
+        Event.objects.filter(report=report, ticket__isnull=False)
+        .values_list("ticket_id", flat=True)
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class QuarantinePage:
+    reports: list[Report]
+    next_before: int | None  # the keyset cursor of the next (older) page
+
+
+def quarantine_counts() -> list[tuple[str, int]]:
+    """(reason, count) of quarantined reports, most frequent first."""
+    rows = (
+        Report.objects.filter(status=Report.Status.QUARANTINED)
+        .values("quarantine_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "quarantine_reason")
+    )
+    return [(row["quarantine_reason"], row["n"]) for row in rows]
+
+
+def quarantine_page(
+    *, reason: str = "", before: int | None = None, size: int = 50
+) -> QuarantinePage:
+    """Quarantined reports, newest first, keyset-paginated by id (``before``: exclusive)."""
+    query = Q(status=Report.Status.QUARANTINED)
+    if reason:
+        query &= Q(quarantine_reason=reason)
+    if before is not None:
+        query &= Q(pk__lt=before)
+    rows = list(
+        Report.objects.filter(query)
+        .defer("evidence", "data", "summary")
+        .order_by("-pk")[: size + 1]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    return QuarantinePage(rows, rows[-1].pk if more and rows else None)
