@@ -17,7 +17,9 @@ def reports_filed(report_ids: list[int]) -> None:
 def reports_react(report_ids: list[int]) -> None:
     """Acknowledge reporters and notify customers of freshly filed reports."""
     from complaints.acknowledgements import reports_acknowledge
+    from complaints.mediation import reports_thread_inbound
     from complaints.notices import reports_notify_customers
 
+    reports_thread_inbound(report_ids)  # replies and bounces of our own mail
     reports_acknowledge(report_ids)
     reports_notify_customers(report_ids)

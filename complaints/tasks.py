@@ -98,3 +98,74 @@ def mailbox_poll_task(mailbox_id: int) -> dict:
     from complaints.imap import mailbox_poll
 
     return mailbox_poll(mailbox_id).as_dict()
+
+
+# --- mediation: reminders, digests, closing notices (complaints/mediation.py) -------------
+
+
+@shared_task(name="complaints.tickets_remind_due", acks_late=True)
+def tickets_remind_due_task() -> int:
+    """Beat: one reminder task per ticket that waits too long for a party."""
+    from complaints.mediation import tickets_reminder_due
+
+    due = tickets_reminder_due()
+    for ticket_id in due:
+        ticket_remind_task.delay(ticket_id)
+    return len(due)
+
+
+@shared_task(
+    name="complaints.ticket_remind", acks_late=True, autoretry_for=(OperationalError,), max_retries=5
+)
+def ticket_remind_task(ticket_id: int) -> int | None:
+    from complaints.mediation import ticket_remind
+
+    message = ticket_remind(ticket_id)
+    return message.pk if message else None
+
+
+@shared_task(name="complaints.customer_digests_send", acks_late=True)
+def customer_digests_send_task() -> int:
+    """Beat: one digest task per customer with held notices."""
+    from complaints.mediation import customers_with_pending_digest
+
+    customers = customers_with_pending_digest()
+    for customer_id in customers:
+        customer_digest_send_task.delay(customer_id)
+    return len(customers)
+
+
+@shared_task(
+    name="complaints.customer_digest_send",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    max_retries=5,
+)
+def customer_digest_send_task(customer_id: int) -> int | None:
+    from complaints.mediation import customer_digest_send
+
+    digest = customer_digest_send(customer_id)
+    return digest.pk if digest else None
+
+
+@shared_task(name="complaints.tickets_closed_notify_due", acks_late=True)
+def tickets_closed_notify_due_task() -> int:
+    """Beat: closing notices for tickets closed without one (bulk actions, API)."""
+    from complaints.mediation import tickets_closed_unnotified
+
+    due = tickets_closed_unnotified()
+    for ticket_id in due:
+        ticket_closed_notify_task.delay(ticket_id)
+    return len(due)
+
+
+@shared_task(
+    name="complaints.ticket_closed_notify",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    max_retries=5,
+)
+def ticket_closed_notify_task(ticket_id: int) -> int:
+    from complaints.mediation import ticket_closed_notify
+
+    return len(ticket_closed_notify(ticket_id))

@@ -271,6 +271,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": float(env_int("POLICY_RULES_INTERVAL_SECONDS", 900)),
     },
     "mailboxes-poll": {"task": "complaints.mailboxes_poll", "schedule": 60.0},
+    "mediation-reminders": {"task": "complaints.tickets_remind_due", "schedule": 900.0},
+    "mediation-digests": {"task": "complaints.customer_digests_send", "schedule": 3600.0},
+    "mediation-closed-notices": {"task": "complaints.tickets_closed_notify_due", "schedule": 300.0},
     "messages-requeue-stuck": {"task": "complaints.messages_requeue_stuck", "schedule": 120.0},
 }
 
@@ -324,6 +327,16 @@ ACK_RATE_PER_ADDRESS_HOUR = env_int("ACK_RATE_PER_ADDRESS_HOUR", 20)
 ACK_RATE_PER_DOMAIN_HOUR = env_int("ACK_RATE_PER_DOMAIN_HOUR", 200)
 # Hours a customer is given to answer a first notice (the notice's "deadline").
 CUSTOMER_NOTICE_DEADLINE_HOURS = env_int("CUSTOMER_NOTICE_DEADLINE_HOURS", 48)
+# Mediation (complaints/mediation.py, complaints/selfservice.py): hours before a reminder to a
+# party the ticket waits for and how many; automated notices to one customer per window
+# before the rest wait for the digest; self-service link lifetime and POSTs per link per hour.
+MEDIATION_ANSWER_HOURS = env_int("MEDIATION_ANSWER_HOURS", 72)
+MEDIATION_REMINDER_AFTER_HOURS = env_int("MEDIATION_REMINDER_AFTER_HOURS", 72)
+MEDIATION_MAX_REMINDERS = env_int("MEDIATION_MAX_REMINDERS", 2)
+MEDIATION_NOTICE_BURST = env_int("MEDIATION_NOTICE_BURST", 5)
+MEDIATION_NOTICE_WINDOW_MINUTES = env_int("MEDIATION_NOTICE_WINDOW_MINUTES", 60)
+SELFSERVICE_LINK_DAYS = env_int("SELFSERVICE_LINK_DAYS", 30)
+SELFSERVICE_POSTS_PER_HOUR = env_int("SELFSERVICE_POSTS_PER_HOUR", 10)
 DEFAULT_FROM_EMAIL = DESK_FROM_ADDRESS
 SERVER_EMAIL = DESK_FROM_ADDRESS
 
