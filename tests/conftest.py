@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from rest_framework.test import APIClient
 
 from accounts import roles
@@ -29,6 +29,9 @@ PASSWORD = "correct-horse-battery-staple"
 @pytest.fixture
 def make_user(db: None) -> Callable[..., AbstractUser]:
     def make(username: str, *held: str) -> AbstractUser:
+        # A transactional test's flush drops the groups the data migration created.
+        for role in held:
+            Group.objects.get_or_create(name=role)
         return user_with_roles_ensure(username=username, password=PASSWORD, roles=list(held))
 
     return make

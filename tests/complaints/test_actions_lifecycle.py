@@ -42,7 +42,9 @@ def test_suspend_runs_through_signed_webhook_and_reverts(users, webhook_server):
     assert ticket.service.status == "suspended"
 
     webhook_server.behave("done")
-    action = actions.action_revert(action=action, actor=users["agent"], reason="Customer cleaned up")
+    action = actions.action_revert(
+        action=action, actor=users["agent"], reason="Customer cleaned up"
+    )
     assert action.status == Action.Status.REVERTED
     assert action.reverted_by == users["agent"]
     (revert,) = webhook_server.requests

@@ -97,8 +97,13 @@ class WebhookServer:
         return entry
 
     def callback(
-        self, url: str, payload: dict[str, Any], *, nonce: str | None = None,
-        timestamp: int | None = None, secret: str | None = None,
+        self,
+        url: str,
+        payload: dict[str, Any],
+        *,
+        nonce: str | None = None,
+        timestamp: int | None = None,
+        secret: str | None = None,
     ) -> tuple[int, dict[str, Any], str]:
         """POST a signed callback; returns (status, JSON answer, nonce used)."""
         body = json.dumps(payload).encode()
@@ -130,7 +135,7 @@ class WebhookServer:
             def log_message(self, *args: object) -> None:  # quiet
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 entry = server.record(self, body)
