@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(("New complaint", reverse("complaints:complaint-new")))
     if held & QUARANTINE_VIEWERS:
         items.append(("Quarantine", reverse("complaints:quarantine")))
+    if held & {roles.AGENT, roles.LEAD, roles.ADMIN}:
+        items.append(("Reputation", reverse("reputation:overview")))
     if roles.ADMIN in held:
         items.append(("Admin", reverse("admin:index")))
     items.append(("API docs", reverse("api-docs")))

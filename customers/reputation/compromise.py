@@ -4,10 +4,11 @@ that mark a service as likely compromised, raise its ticket and propose its susp
 ``compromise_candidates`` is the dry run (reads only): what each enabled rule would mark
 now, with the evidence. ``compromise_rules_apply`` marks those candidates: one open
 ``ServiceCompromise`` per (service, rule) — re-running adds nothing — sets the evidence
-ticket to "open" with an internal note, and proposes a suspension. A protected customer is
-never proposed for suspension. Where ``complaints.actions`` offers a service to request an
-action, the proposal becomes an Action (automatic only for rules marked automatic and while
-the automation switch is on); otherwise the proposal is recorded on the mark.
+ticket to "open" with an internal note, and proposes a suspension. Where
+``complaints.actions`` offers ``action_request``, the proposal is an Action (taken
+automatically only for rules marked automatic, within the workspace's safety limits: the
+automation switch, the hourly cap, never for a protected customer or the provider's own
+infrastructure); otherwise the proposal is recorded on the mark.
 
 Trust weighting: a reporter counts once per IP and window, with the weight its trust level
 has in the rule's ``params["trust_weights"]``; blocked reporters weigh nothing, so made-up
@@ -307,7 +308,8 @@ def _raise_ticket(
 
 
 def _actions_service() -> Any | None:
-    """``complaints.actions`` when it exists and offers ``action_request``."""
+    """``complaints.actions`` when it exists and offers ``action_request`` (the Actions
+    lifecycle is another module's; without it the proposal is recorded on the mark)."""
     try:
         module = importlib.import_module("complaints.actions")
     except ImportError:
@@ -315,32 +317,87 @@ def _actions_service() -> Any | None:
     return module if hasattr(module, "action_request") else None
 
 
+def _carrier_rule(rule: CompromiseRule) -> Any:
+    """The (disabled) ``PolicyRule`` an action proposed by a compromise rule refers to:
+    ``action_request`` needs a person or a policy rule behind every action, and its
+    one-open-action-per-rule-and-ticket constraint then also holds for our proposals. It
+    is disabled so the policy engine never evaluates it itself."""
+    from complaints.models import PolicyRule
+
+    carrier, _ = PolicyRule.objects.get_or_create(
+        name=f"Compromise detection: {rule.name}"[:120],
+        defaults={
+            "description": "Carrier of suspensions proposed by the compromise-detection rule "
+            f"“{rule.name}” (Reputation → Compromise rules). Kept disabled on purpose.",
+            "condition": PolicyRule.Condition.EVENT_COUNT,
+            "threshold": 2**31 - 1,
+            "proposes": "suspend",
+            "automatic": False,
+            "enabled": False,
+        },
+    )
+    return carrier
+
+
+def _automatic_allowed(rule: CompromiseRule, customer: Any, actions: Any) -> str:
+    """Empty when the suspension may be taken automatically, else why it is only proposed:
+    the workspace's safety limits (global switch, hourly cap, protected customers)."""
+    from django.conf import settings
+
+    from complaints.models import Action
+
+    if not rule.automatic:
+        return "rule proposes only"
+    if customer.protected:
+        return "protected customer: never automatic"
+    if hasattr(actions, "automation_enabled") and not actions.automation_enabled():
+        return "automatic actions are switched off"
+    since = timezone.now() - timedelta(hours=1)
+    if (
+        Action.objects.filter(automatic=True, requested_at__gte=since).count()
+        >= settings.AUTOMATIC_ACTIONS_PER_HOUR
+    ):
+        return "hourly cap of automatic actions reached"
+    return ""
+
+
 def _propose_suspension(
     mark: ServiceCompromise, service: Any, rule: CompromiseRule, ticket: Ticket
 ) -> None:
-    if service.customer.protected:
-        mark.proposal = ServiceCompromise.Proposal.BLOCKED
-        mark.proposal_note = "customer is protected: no automatic or proposed suspension"
-        return
+    customer = service.customer
     actions = _actions_service()
-    reason = f"Likely compromised (rule: {rule.name}; {mark.resource}, score {mark.score})"
     if actions is None:
         mark.proposal = ServiceCompromise.Proposal.PROPOSED
         mark.proposal_note = "suspension proposed here: the Actions service is not available"
         return
+    from django.conf import settings
+
+    if customer.external_id in settings.PROVIDER_CUSTOMER_IDS or ticket.customer_id != customer.pk:
+        mark.proposal = ServiceCompromise.Proposal.BLOCKED
+        mark.proposal_note = "provider's own infrastructure or another customer's ticket: no action"
+        return
+    note = _automatic_allowed(rule, customer, actions)
+    reason = f"Likely compromised (rule “{rule.name}”: {mark.resource}, score {mark.score})." + (
+        f" Proposed only: {note}." if note else ""
+    )
     try:
-        action = actions.action_request(
-            ticket=ticket,
-            kind="suspend",
-            service=service,
-            reason=reason,
-            automatic=bool(rule.automatic),
-        )
-    except Exception as exc:  # noqa: BLE001 - another team's service: record why, keep the mark
-        logger.warning("could not request a suspension for service %s: %s", service.pk, exc)
+        with transaction.atomic():
+            action = actions.action_request(
+                ticket=ticket,
+                kind="suspend",
+                reason=reason,
+                actor=None,
+                service=service,
+                rule=_carrier_rule(rule),
+                automatic=not note,
+            )
+    except IntegrityError:
         mark.proposal = ServiceCompromise.Proposal.PROPOSED
-        mark.proposal_note = f"suspension proposed here; requesting the action failed: {exc}"[:300]
+        mark.proposal_note = "a suspension proposed by this rule is already open on the ticket"
         return
     mark.proposal = ServiceCompromise.Proposal.ACTION_CREATED
-    mark.action_id = getattr(action, "pk", None)
-    mark.proposal_note = f"suspension action #{mark.action_id} requested"
+    mark.action_id = action.pk
+    mark.proposal_note = (
+        f"suspension action #{action.pk} "
+        + ("taken automatically" if not note else f"proposed ({note})")
+    )[:300]

@@ -137,6 +137,7 @@ def _zone_rows(zones: Sequence[SweepZone], *, needed: set[str]) -> dict[str, Blo
                 name=zone.name,
                 query_suffix=zone.spec.zone,
                 lists=BlocklistZone.Lists.IP,
+                error_codes=dict(zone.spec.error_codes),
                 description="Named ad hoc on the dnsbl_sweep command line; review and configure.",
                 enabled=False,
             )

@@ -3,7 +3,7 @@
 A zone is swept only when enabled *and* configured (a query suffix); the spec's ``label``
 is the zone's public name, so a DQS key inside the suffix never reaches a page, a ticket or
 the ``--json`` output. Zones named ad hoc on the command line and absent from the registry
-become plain IP blocklists with the RFC 5782 self-test.
+become plain IP blocklists with the RFC 5782 self-test (and 127.255.255.x as errors).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 
-from customers.dns.dnsbl import ZoneSpec
+from customers.dns.dnsbl import SPAMHAUS_ERROR_CODES, ZoneSpec
 from customers.reputation_models import BlocklistZone
 
 
@@ -78,7 +79,9 @@ def zones_for_sweep(names: Sequence[str] = (), *, nameserver: str | None = None)
         if zone is not None:
             chosen.append(sweep_zone(zone, nameserver))
         else:
-            spec = ZoneSpec(zone=name)
+            # 127.255.255.x answers are refusals wherever they come from (no list uses
+            # them for listings): an ad-hoc zone treats them as errors too (promise 7).
+            spec = ZoneSpec(zone=name, error_codes=dict(SPAMHAUS_ERROR_CODES))
             chosen.append(SweepZone(spec, None, nameserver or settings.DNSBL_NAMESERVER))
     return chosen
 
@@ -89,3 +92,32 @@ def by_nameserver(zones: Iterable[SweepZone]) -> dict[str, list[SweepZone]]:
     for zone in zones:
         groups[zone.nameserver].append(zone)
     return dict(groups)
+
+
+ZONE_EDITABLE_FIELDS = (
+    "enabled",
+    "query_suffix",
+    "nameserver",
+    "rate_per_second",
+    "test_listed",
+    "test_unlisted",
+    "delisting_url",
+    "delisting_instructions",
+    "description",
+)
+
+
+@transaction.atomic
+def blocklist_zone_update(*, zone_id: int, changes: dict[str, object]) -> BlocklistZone:
+    """Change a zone's configuration (an admin's edit). A changed suffix or server clears
+    the last self-test result: it said nothing about the new configuration."""
+    zone = BlocklistZone.objects.select_for_update().get(pk=zone_id)
+    before = (zone.query_suffix, zone.nameserver)
+    for name, value in changes.items():
+        if name not in ZONE_EDITABLE_FIELDS:
+            raise ValueError(f"{name} is not an editable zone field")
+        setattr(zone, name, value)
+    if (zone.query_suffix, zone.nameserver) != before:
+        zone.self_test_healthy, zone.self_test_reason, zone.self_test_at = None, "", None
+    zone.save()
+    return zone

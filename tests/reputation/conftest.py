@@ -23,11 +23,13 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from customers.models import BlocklistZone
+from tests.dns import data as dns_data
 from tests.dns.servers import (
     MisbehavingResponder,
     MissingServer,
     RunningServer,
     free_port,
+    nsd_server,
     rbldnsd_server,
 )
 from tests.factories import AllocationFactory, CustomerFactory, DomainFactory, ServiceFactory
@@ -69,6 +71,16 @@ def start_rbldnsd() -> Iterator[Callable[[dict[str, tuple[str, str]]], RunningSe
 @pytest.fixture
 def blocklists(start_rbldnsd) -> RunningServer:  # type: ignore[no-untyped-def]
     return start_rbldnsd(ZONES)
+
+
+@pytest.fixture(scope="session")
+def authoritative_server() -> Iterator[RunningServer]:
+    """NSD serving the crafted doctor.test domains of the DNS layer's tests."""
+    try:
+        with nsd_server(dns_data.authoritative_zones()) as server:
+            yield server
+    except MissingServer as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture

@@ -50,7 +50,9 @@ def test_batches_split_and_pack_to_the_batch_size() -> None:
     ]
 
 
-def test_first_sweep_creates_new_listings_and_one_ticket_per_customer_and_zone(zones, network) -> None:
+def test_first_sweep_creates_new_listings_and_one_ticket_per_customer_and_zone(
+    zones, network
+) -> None:
     report = _sweep()
     assert report.zones["bl.rep.test"].healthy and report.zones["dbl.rep.test"].healthy
     assert not report.zones["all.rep.test"].healthy
@@ -95,13 +97,18 @@ def test_second_sweep_makes_listings_active_and_updates_last_seen(zones, network
     assert again.state == "active"
     assert again.last_seen > first.last_seen and again.first_seen == first.first_seen
     assert Ticket.objects.filter(kind="listing").count() == 3  # joined, not reopened
-    assert list(again.history.values_list("old_state", "new_state")) == [("", "new"), ("new", "active")]
+    assert list(again.history.values_list("old_state", "new_state")) == [
+        ("", "new"),
+        ("new", "active"),
+    ]
 
 
 def test_not_listed_answer_delists_with_history(zones, network, start_rbldnsd) -> None:
     _sweep()
     _sweep()
-    clean = start_rbldnsd({"bl.rep.test": ("ip4set", BL_CLEAN), "dbl.rep.test": ("dnset", DBL_DATA)})
+    clean = start_rbldnsd(
+        {"bl.rep.test": ("ip4set", BL_CLEAN), "dbl.rep.test": ("dnset", DBL_DATA)}
+    )
     make_zone("bl.rep.test", clean.nameserver)
     make_zone("dbl.rep.test", clean.nameserver, lists="domain")
     _sweep()
