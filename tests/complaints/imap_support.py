@@ -29,7 +29,7 @@ def complaint(ip: str = "192.0.2.10", *, tag: str | None = None) -> bytes:
         f"we found a phishing page imitating a bank hosted on {ip}\r\n"
         "(seen 2024-05-11 08:12:00 UTC). Please take it down.\r\n\r\n"
         "Log excerpt:\r\n"
-        "2024-05-11 08:12:00 GET /bank/ 200 \"Mozilla/5.0\"\r\n\r\n"
+        '2024-05-11 08:12:00 GET /bank/ 200 "Mozilla/5.0"\r\n\r\n'
         "Regards,\r\nSOC Team\r\n"
     )
     return text.encode()

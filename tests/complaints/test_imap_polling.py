@@ -129,9 +129,7 @@ def test_without_move_support_messages_are_copied_flagged_deleted_and_expunged(
     assert len(dovecot.uids(processed)) == 3
 
 
-def test_messages_are_committed_in_batches_of_the_mailbox_batch_size(
-    dovecot, monkeypatch
-) -> None:
+def test_messages_are_committed_in_batches_of_the_mailbox_batch_size(dovecot, monkeypatch) -> None:
     from complaints import imap
 
     batches: list[int] = []

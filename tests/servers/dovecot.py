@@ -212,6 +212,9 @@ mail_location = maildir:{mail}/%u
 mail_uid = {uid}
 mail_gid = {gid}
 auth_mechanisms = plain login
+# Tests log in with wrong passwords on purpose: no failure delay, and no growing penalty per
+# address (the anvil socket below is closed to the auth process, the documented switch).
+auth_failure_delay = 0
 disable_plaintext_auth = no
 ssl = yes
 ssl_cert = <{cert}
@@ -238,6 +241,9 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service stats {{
   chroot =
