@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from accounts import roles
 from accounts.services import api_token_issue, user_with_roles_ensure
 from tests.servers.dovecot import dovecot  # noqa: F401 - session fixture (IMAP tests)
+from tests.servers.smtp import smtp_server  # noqa: F401 - fixture (outbound mail tests)
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = REPO / "test-output"
