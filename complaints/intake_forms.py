@@ -55,9 +55,20 @@ def _flatten(errors: Any) -> list[str]:
     return [str(errors)]
 
 
+def _per_item(errors: Any) -> dict[int, Any]:
+    """DRF reports a list's item errors as a list (``{}`` for good items) or as a dict by
+    index, depending on the version: both become {index: errors}."""
+    if isinstance(errors, dict):
+        return {int(k): v for k, v in errors.items() if str(k).isdigit()}
+    if isinstance(errors, list) and any(isinstance(e, dict) for e in errors):
+        return {i: e for i, e in enumerate(errors) if e}
+    return {}
+
+
 class NewComplaintForm(forms.Form):
     raw_message = forms.CharField(
         required=False,
+        strip=False,  # the bytes as pasted
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
         label="Raw message",
         help_text="Paste a whole message with its headers; leave the fields below empty.",
@@ -113,6 +124,13 @@ class NewComplaintForm(forms.Form):
         lines = [line for line in data.get("resources", "").splitlines() if line.strip()]
         if len(lines) > MAX_RESOURCES:
             self.add_error("resources", f"At most {MAX_RESOURCES} resources.")
+        if not lines:
+            self.add_error("resources", "Give at least one IP address, domain or URL.")
+        if not data.get("type"):
+            self.add_error("type", "Choose a classification.")
+        if not data.get("reporter_email", "").strip():
+            self.add_error("reporter_email", "Give the reporter's e-mail address.")
+        if self.errors:
             return
         body = {
             "reporter": {
@@ -132,11 +150,12 @@ class NewComplaintForm(forms.Form):
         fields = {"reporter": "reporter_email", "type": "type", "resources": "resources",
                   "description": "description", "evidence": "evidence"}  # fmt: skip
         for key, errors in serializer.errors.items():
-            if key == "resources" and any(isinstance(e, dict) for e in errors):
-                # One error dict per line ({} for a good line): name the line.
-                for number, (line, line_errors) in enumerate(zip(lines, errors, strict=False), 1):
+            per_line = _per_item(errors) if key == "resources" else {}
+            if per_line:
+                for index, line_errors in sorted(per_line.items()):
+                    line = lines[index] if index < len(lines) else ""
                     for message in _flatten(line_errors):
-                        self.add_error("resources", f"Line {number} ({line[:80]}): {message}")
+                        self.add_error("resources", f"Line {index + 1} ({line[:80]}): {message}")
                 continue
             target = fields.get(key)
             for message in _flatten(errors):
