@@ -467,11 +467,14 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
         triage.append(who.customer_id is None)
         evidence.append("complete" if complete else "insufficient")
     open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+    explicit = (
+        "kind, status, aggregation_key, subject, type, taxonomy, resource, customer_id, "
+        "service_id, needs_triage, evidence_status, event_count, report_count, created_at, updated_at"
+    )
+    extra_columns, extra_values = _ticket_column_defaults(set(explicit.split(", ")))
     sql = f"""
-        INSERT INTO complaints_ticket (kind, status, aggregation_key, subject, type, taxonomy, resource,
-               customer_id, service_id, needs_triage, evidence_status, restricted_group,
-               event_count, report_count, created_at, updated_at)
-        SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, '', 0, 0, now(), now()
+        INSERT INTO complaints_ticket ({explicit}{extra_columns})
+        SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, 0, 0, now(), now(){extra_values}
           FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[],
                       %s::bigint[], %s::boolean[], %s::text[]) AS u(k, s, t, tx, r, c, sv, tr, ev)
         ON CONFLICT (aggregation_key) WHERE status IN ({open_list})
@@ -479,13 +482,55 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
            evidence_status = CASE WHEN EXCLUDED.evidence_status = 'complete' THEN 'complete'
                                   ELSE complaints_ticket.evidence_status END
         RETURNING id, aggregation_key
-    """  # noqa: S608 - OPEN_STATUSES is a constant
+    """  # noqa: S608 - column names and OPEN_STATUSES are constants
+    params: list[object] = [
+        keys,
+        subjects,
+        types,
+        taxonomies,
+        resources,
+        customers,
+        services,
+        triage,
+        evidence,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            sql,
-            [keys, subjects, types, taxonomies, resources, customers, services, triage, evidence],
+            sql.replace("%%DEFAULT%%", "%s"),
+            params + _ticket_default_params(set(explicit.split(", "))),
         )
+        # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
         return {key: ticket_id for ticket_id, key in cursor.fetchall()}
+
+
+def _ticket_defaults(explicit: set[str]) -> list[tuple[str, object]]:
+    """(column, value) for every other NOT NULL column of Ticket, from the model's defaults:
+    fields added later by other features keep working with the bulk insert."""
+    from django.db.models.fields import NOT_PROVIDED
+
+    found = []
+    for model_field in Ticket._meta.concrete_fields:
+        column = model_field.column
+        if column in explicit or model_field.primary_key or model_field.null:
+            continue
+        if getattr(model_field, "generated", False):
+            continue
+        if model_field.default is NOT_PROVIDED:
+            continue
+        value = model_field.get_db_prep_save(model_field.get_default(), connection)
+        found.append((column, value))
+    return found
+
+
+def _ticket_column_defaults(explicit: set[str]) -> tuple[str, str]:
+    defaults = _ticket_defaults(explicit)
+    columns = "".join(f", {column}" for column, _ in defaults)
+    values = "".join(", %%DEFAULT%%" for _ in defaults)
+    return columns, values
+
+
+def _ticket_default_params(explicit: set[str]) -> list[object]:
+    return [value for _, value in _ticket_defaults(explicit)]
 
 
 _EVENT_COLUMNS = (

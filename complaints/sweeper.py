@@ -16,18 +16,23 @@ from django.utils import timezone
 from complaints.models import Report
 
 
-def reports_requeue_stuck(*, older_than: timedelta | None = None, limit: int = 20000) -> int:
+def reports_requeue_stuck(
+    *,
+    older_than: timedelta | None = None,
+    running_for: timedelta | None = None,
+    limit: int = 20000,
+) -> int:
+    """Queue again the reports never started for ``older_than`` and those whose last
+    attempt started ``running_for`` ago (longer than a task may run: it died)."""
     from complaints.tasks import reports_process_task
 
     now = timezone.now()
-    age = (
-        older_than
-        if older_than is not None
-        else timedelta(seconds=settings.REPORT_STUCK_AFTER_SECONDS)
-    )
-    running = timedelta(seconds=settings.REPORT_TASK_TIME_LIMIT + 60)
+    default_age = timedelta(seconds=settings.REPORT_STUCK_AFTER_SECONDS)
+    default_running = timedelta(seconds=settings.REPORT_TASK_TIME_LIMIT + 60)
+    age = older_than if older_than is not None else default_age
+    running = running_for if running_for is not None else default_running
     never_started = Q(claimed_at__isnull=True, received_at__lt=now - age)
-    cut_off = Q(claimed_at__lt=now - max(age, running))
+    cut_off = Q(claimed_at__lt=now - running)
     stuck = list(
         Report.objects.filter(never_started | cut_off, status=Report.Status.RECEIVED)
         .order_by("received_at")

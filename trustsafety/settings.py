@@ -245,7 +245,8 @@ CELERY_TASK_ALWAYS_EAGER = False  # a real worker runs, always
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues by task name: intake work, DNS/network checks, everything else.
 CELERY_TASK_ROUTES = {
-    "complaints.report_*": {"queue": "ingest"},
+    "complaints.reports_process": {"queue": "ingest"},
+    "complaints.reports_sweep_stuck": {"queue": "ingest"},
     "complaints.mailbox_*": {"queue": "ingest"},
     "customers.dnsbl_*": {"queue": "checks"},
     "customers.domain_check*": {"queue": "checks"},
@@ -255,7 +256,7 @@ CELERY_TASK_ROUTES = {
     "complaints.messages_requeue_stuck": {"queue": "default"},
 }
 # Task modules outside an app's tasks.py (autodiscovery only finds <app>.tasks).
-CELERY_IMPORTS = ["complaints.action_tasks"]
+CELERY_IMPORTS = ["customers.reputation.tasks", "complaints.action_tasks"]
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
@@ -270,11 +271,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "complaints.policy_rules_apply",
         "schedule": float(env_int("POLICY_RULES_INTERVAL_SECONDS", 900)),
     },
+    "messages-requeue-stuck": {"task": "complaints.messages_requeue_stuck", "schedule": 120.0},
+    "dnsbl-sweep-all": {
+        "task": "customers.dnsbl_sweep_all",
+        "schedule": float(env_int("DNSBL_SWEEP_INTERVAL_SECONDS", 3600)),
+    },
+    "delisting-remind": {"task": "customers.delisting_remind", "schedule": 3600.0},
+    "compromise-rules-apply": {"task": "customers.compromise_rules_apply", "schedule": 600.0},
     "mailboxes-poll": {"task": "complaints.mailboxes_poll", "schedule": 60.0},
     "mediation-reminders": {"task": "complaints.tickets_remind_due", "schedule": 900.0},
     "mediation-digests": {"task": "complaints.customer_digests_send", "schedule": 3600.0},
     "mediation-closed-notices": {"task": "complaints.tickets_closed_notify_due", "schedule": 300.0},
-    "messages-requeue-stuck": {"task": "complaints.messages_requeue_stuck", "schedule": 120.0},
 }
 
 # --- intake ------------------------------------------------------------------------------
@@ -301,6 +308,18 @@ IMAP_FETCH_BYTES = env_int("IMAP_FETCH_BYTES", 64 * 1024 * 1024)
 IMAP_OVERSIZE_PREFIX_BYTES = env_int("IMAP_OVERSIZE_PREFIX_BYTES", 256 * 1024)
 # CA bundle for IMAPS/STARTTLS (blank: the system's); certificates are always verified.
 IMAP_CA_FILE = env_str("IMAP_CA_FILE", "")
+
+# --- reputation watch (customers/reputation) -------------------------------------------
+# The DNS server blocklist zones are asked through (a local rbldnsd mirror or a resolver
+# allowed to use the lists); a zone may override it. The doctor's nameserver resolves
+# customers' domains (a recursive resolver).
+DNSBL_NAMESERVER = env_str("DNSBL_NAMESERVER", "127.0.0.1:53")
+DOCTOR_NAMESERVER = env_str("DOCTOR_NAMESERVER", "127.0.0.1:53")
+DNSBL_BATCH_SIZE = env_int("DNSBL_BATCH_SIZE", 4096)  # addresses per sweep task
+DNSBL_CONCURRENCY = env_int("DNSBL_CONCURRENCY", 256)  # queries in flight per sweep task
+DNSBL_TIMEOUT_SECONDS = env_int("DNSBL_TIMEOUT_SECONDS", 2)
+DNSBL_IPV6_EVENT_DAYS = env_int("DNSBL_IPV6_EVENT_DAYS", 90)  # IPv6 hosts seen in events since
+DELISTING_REMIND_DAYS = env_int("DELISTING_REMIND_DAYS", 3)  # a pending request goes stale
 
 # --- outbound mail -------------------------------------------------------------------------
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -1,0 +1,24 @@
+"""Run reports through the real intake in-process, as ``manage.py ingest`` does."""
+
+from __future__ import annotations
+
+from complaints.models import Receipt
+from complaints.processing import Outcome, reports_process
+from complaints.receiving import Arrival, Received, reports_receive
+
+
+def file_reports(*raws: bytes) -> list[Outcome]:
+    received = reports_receive(
+        [Arrival(raw=raw, channel=Receipt.Channel.FILE) for raw in raws], queue=False
+    )
+    outcomes = {
+        o.report_id: o
+        for o in reports_process([r.report_id for r in received if r.outcome == "new"])
+    }
+    return [outcomes[r.report_id] for r in received if r.report_id in outcomes]
+
+
+def receive(*raws: bytes) -> list[Received]:
+    return reports_receive(
+        [Arrival(raw=raw, channel=Receipt.Channel.FILE) for raw in raws], queue=False
+    )
