@@ -625,6 +625,7 @@ def customer_notice_queue(
 def customers_with_pending_digest() -> list[int]:
     return list(
         DigestEntry.objects.filter(digest__isnull=True)
+        .order_by()
         .values_list("customer_id", flat=True)
         .distinct()
     )
