@@ -102,7 +102,7 @@ class NewComplaintForm(forms.Form):
                   "description", "evidence")  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         raw = data.get("raw_message", "")
         structured = any(str(data.get(name) or "").strip() for name in self.STRUCTURED)
         if raw.strip():

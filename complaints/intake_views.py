@@ -58,12 +58,16 @@ def new_complaint_view(request: HttpRequest) -> HttpResponse:
     form = NewComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        who = {"channel": Receipt.Channel.WEB, "submitted_by_id": request.user.pk}
+        channel, user_id = Receipt.Channel.WEB, request.user.pk
         try:
             if "raw_bytes" in data:
-                received = report_submit(raw=data["raw_bytes"], **who)
+                received = report_submit(
+                    raw=data["raw_bytes"], channel=channel, submitted_by_id=user_id
+                )
             else:
-                received = simple_report_submit(document=data["document"], **who)
+                received = simple_report_submit(
+                    document=data["document"], channel=channel, submitted_by_id=user_id
+                )
         except TooLarge:
             form.add_error(None, "The complaint is larger than the limit.")
         else:

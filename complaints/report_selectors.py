@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts import roles
-from complaints.models import Event, Receipt, Report
+from complaints.models import Event, Receipt, Report, Reporter
 
 REPORT_SUBMITTERS = frozenset({roles.AGENT, roles.LEAD, roles.ADMIN})
 QUARANTINE_VIEWERS = frozenset({roles.LEAD, roles.ADMIN})
@@ -24,9 +24,11 @@ QUARANTINE_MANAGERS = frozenset({roles.ADMIN})
 MAX_EVENTS_SHOWN = 500
 
 
-def reporter_of(user: object) -> object | None:
+def reporter_of(user: object) -> Reporter | None:
     """The ``Reporter`` behind an API request authenticated by a reporter token, else None."""
-    return getattr(user, "reporter", None) if getattr(user, "token", None) is not None else None
+    from complaints.api.authentication import ReporterPrincipal
+
+    return user.reporter if isinstance(user, ReporterPrincipal) else None
 
 
 def can_submit_reports(user: roles.AnyUser) -> bool:

@@ -108,7 +108,7 @@ class SimpleReportSerializer(StrictSerializer):
     type = serializers.ChoiceField(
         choices=RSIT_TYPES, help_text="RSIT / IntelMQ classification.type"
     )
-    resources = SubmittedResourceSerializer(
+    resources = SubmittedResourceSerializer(  # type: ignore[call-arg]  # ListSerializer kwargs
         many=True, min_length=1, max_length=MAX_RESOURCES, allow_empty=False
     )
     description = serializers.CharField(
@@ -172,7 +172,7 @@ class ReportAcceptedSerializer(serializers.Serializer):
 
 
 class ReportEventSerializer(serializers.ModelSerializer):
-    customer = serializers.SlugRelatedField(
+    customer: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="external_id", read_only=True, help_text="Customer external id"
     )
     ticket_id = serializers.IntegerField(read_only=True, allow_null=True)
@@ -223,7 +223,9 @@ class ReportDetailSerializer(ReportListSerializer):
     events = serializers.SerializerMethodField()
     events_truncated = serializers.SerializerMethodField()
     ticket_ids = serializers.SerializerMethodField()
-    reporter = serializers.SlugRelatedField(slug_field="address", read_only=True)
+    reporter: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="address", read_only=True
+    )
 
     class Meta(ReportListSerializer.Meta):
         fields = [
@@ -233,7 +235,7 @@ class ReportDetailSerializer(ReportListSerializer):
         ]  # fmt: skip
 
     def get_events(self, report: Report) -> list[dict]:
-        return ReportEventSerializer(self.context["events"], many=True).data
+        return list(ReportEventSerializer(self.context["events"], many=True).data)
 
     def get_events_truncated(self, report: Report) -> bool:
         return len(self.context["events"]) < report.event_count
@@ -260,4 +262,4 @@ class ReporterReportDetailSerializer(ReporterReportSerializer):
         fields = [*ReporterReportSerializer.Meta.fields, "events"]
 
     def get_events(self, report: Report) -> list[dict]:
-        return ReporterEventSerializer(self.context["events"], many=True).data
+        return list(ReporterEventSerializer(self.context["events"], many=True).data)

@@ -95,7 +95,7 @@ class RawMessageParser(parsers.BaseParser):
 
     media_type = "message/rfc822"
 
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> RawBody:
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         return RawBody(_read_bounded(stream, parser_context["request"].META))
 
 
@@ -104,7 +104,7 @@ class BoundedJSONParser(parsers.BaseParser):
 
     media_type = "application/json"
 
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> JsonBody:
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         raw = _read_bounded(stream, parser_context["request"].META)
         try:
             data = json.loads(raw.decode("utf-8"))
@@ -160,7 +160,7 @@ class ReportsReadThrottle(ReportsThrottle):
     scope = "reports-read"
 
     def get_rate(self) -> str:
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"]
+        return str(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"])  # type: ignore[index]
 
 
 class JsonOnly(DefaultContentNegotiation):
@@ -168,9 +168,10 @@ class JsonOnly(DefaultContentNegotiation):
     reports by parser name."""
 
     def select_renderer(
-        self, request: Request, renderers: list, format_suffix: str | None = None
+        self, request: Any, renderers: Any, format_suffix: str | None = None
     ) -> tuple:
-        return renderers[0], renderers[0].media_type
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 class ReportPagination(CursorPagination):
@@ -321,7 +322,7 @@ class ReportViewSet(
         except TooLarge as exc:
             raise PayloadTooLarge(str(exc)) from exc
         report = Report.objects.only("status").get(pk=received.report_id)
-        answer = {
+        answer: dict[str, Any] = {
             "id": received.report_id,
             "url": s.report_url(request, received.report_id),
             "status": report.status,

@@ -99,7 +99,8 @@ def parse(doc: Document) -> ParseResult:
     if data is None:
         raise ParseError("invalid-api-report", "not a tsd-report/1 document")
     type_ = data["type"] if data["type"] in TAXONOMY_OF_TYPE else "undetermined"
-    reporter = data.get("reporter") if isinstance(data.get("reporter"), dict) else {}
+    given = data.get("reporter")
+    reporter: dict[str, Any] = given if isinstance(given, dict) else {}
     description = _text(data.get("description"), MAX_TEXT_CHARS)
     evidence = _text(data.get("evidence"), MAX_EVIDENCE_CHARS)
     events = []
