@@ -251,7 +251,7 @@ def domain_check_send(*, check_id: int, user_id: int | None) -> Message:
     messages after the commit."""
     check = domain_check_attach(check_id=check_id, user_id=user_id)
     check = (
-        DomainCheck.objects.select_for_update()
+        DomainCheck.objects.select_for_update(of=("self",))
         .select_related("customer", "ticket")
         .get(pk=check.pk)
     )
