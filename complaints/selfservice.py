@@ -93,7 +93,7 @@ def link_resolve(token: str) -> SelfServiceLink:
 
 def rate_check(link: SelfServiceLink) -> None:
     """Count one submission through ``link``; ``RateLimited`` past the hourly budget."""
-    key = f"selfservice-posts:{link.pk}:{int(timezone.now().timestamp() // 3600)}"
+    key = f"selfservice-posts:{link.token_hash[:24]}:{int(timezone.now().timestamp() // 3600)}"
     cache.add(key, 0, timeout=3700)
     if cache.incr(key) > settings.SELFSERVICE_POSTS_PER_HOUR:
         raise RateLimited

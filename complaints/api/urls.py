@@ -8,6 +8,7 @@ from complaints.api.actions import (
     TicketActionsApi,
     provisioning_callback_view,
 )
+from complaints.api.messages import TicketMessagesApi
 from complaints.api.tickets import TicketDetailApi, TicketListApi
 from complaints.api.views import ReportViewSet
 
@@ -19,6 +20,7 @@ urlpatterns: list = [
     path("tickets/", TicketListApi.as_view(), name="ticket-list"),
     path("tickets/<int:ticket_id>/", TicketDetailApi.as_view(), name="ticket-detail"),
     path("tickets/<int:ticket_id>/actions/", TicketActionsApi.as_view(), name="ticket-actions"),
+    path("tickets/<int:ticket_id>/messages/", TicketMessagesApi.as_view(), name="ticket-messages"),
     path(
         "tickets/<int:ticket_id>/actions/<int:action_id>/approve/",
         TicketActionApproveApi.as_view(),

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts import roles
 from complaints.evidence_view import html_sanitize, report_view, safe_filename
-from tests.complaints.ticket_support import Case, case  # noqa: F401
+from tests.complaints.ticket_support import Case, _fresh_cache, case  # noqa: F401
 
 
 def agent_client(users) -> Client:  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def test_report_view_escapes_text_and_frames_html(case: Case, users) -> None:  #
     frame = reverse(
         "workspace:ticket-report-html", args=[case.ticket.pk, case.report.pk, html_part.index]
     )
-    assert f'<iframe class="html-part" sandbox="" referrerpolicy="no-referrer"' in html
+    assert '<iframe class="html-part" sandbox="" referrerpolicy="no-referrer"' in html
     assert f'src="{frame}"' in html
     assert "allow-scripts" not in html and "allow-same-origin" not in html
 

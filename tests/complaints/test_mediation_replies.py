@@ -12,7 +12,7 @@ from django.utils import timezone
 from complaints import mediation, outbound
 from complaints.models import DigestEntry, Message, Ticket
 from complaints.ticket_services import ticket_status_change
-from tests.complaints.ticket_support import REPORTER, VICTIM, Case, case, case_make  # noqa: F401
+from tests.complaints.ticket_support import REPORTER, VICTIM, Case, _fresh_cache, case, case_make  # noqa: F401
 from tests.servers.smtp import smtp_server  # noqa: F401
 
 
@@ -25,7 +25,9 @@ def test_customer_message_redacts_reporter_and_recipients(case: Case) -> None:  
     assert "abuse@shop.example.net" in message.body
     assert "/self-service/" in message.body  # a fresh self-service link in every notice
     assert message.to_address == "abuse@shop.example.net"
-    reporter_msg = mediation.ticket_reply(case.ticket, author=None, audience="reporter", body="Thanks")
+    reporter_msg = mediation.ticket_reply(
+        case.ticket, author=None, audience="reporter", body="Thanks"
+    )
     assert reporter_msg.to_address == REPORTER
     case.ticket.refresh_from_db()
     assert case.ticket.status == Ticket.Status.AWAITING_REPORTER
@@ -84,7 +86,9 @@ def test_reply_is_delivered_over_smtp_with_the_reply_token(smtp_server, make_use
     Group.objects.get_or_create(name="agent")
     built = case_make()
     agent = make_user("agent-smtp", "agent")
-    message = mediation.ticket_reply(built.ticket, author=agent, audience="customer", body="Please remove the kit.")
+    message = mediation.ticket_reply(
+        built.ticket, author=agent, audience="customer", body="Please remove the kit."
+    )
     assert outbound.message_send(message_id=message.pk) == "sent"
     [received] = smtp_server.wait_for(1)
     assert received.rcpt_tos == ["abuse@shop.example.net"]
@@ -99,4 +103,8 @@ def test_reply_is_delivered_over_smtp_with_the_reply_token(smtp_server, make_use
         f"In-Reply-To: {mail['Message-ID']}\r\nMessage-ID: <answer-1@shop.example.net>\r\n\r\nDone.\r\n"
     ).encode()
     threaded = mediation.message_receive_inbound(answer)
-    assert threaded is not None and threaded.status == "received" and threaded.ticket_id == built.ticket.pk
+    assert (
+        threaded is not None
+        and threaded.status == "received"
+        and threaded.ticket_id == built.ticket.pk
+    )

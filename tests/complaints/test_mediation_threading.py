@@ -6,10 +6,12 @@ from __future__ import annotations
 from complaints import mediation
 from complaints.models import Message, Ticket
 from complaints.outbound import reply_address
-from tests.complaints.ticket_support import CUSTOMER_ABUSE, Case, case  # noqa: F401
+from tests.complaints.ticket_support import CUSTOMER_ABUSE, Case, _fresh_cache, case  # noqa: F401
 
 
-def mail(*, frm: str, to: str, subject: str, body: str = "We removed the page.", extra: str = "") -> bytes:
+def mail(
+    *, frm: str, to: str, subject: str, body: str = "We removed the page.", extra: str = ""
+) -> bytes:
     return (
         f"{extra}From: <{frm}>\r\nTo: <{to}>\r\nSubject: {subject}\r\n"
         f"Message-ID: <{abs(hash((frm, to, subject, body)))}@shop.example.net>\r\n"
@@ -18,7 +20,7 @@ def mail(*, frm: str, to: str, subject: str, body: str = "We removed the page.",
     ).encode()
 
 
-def notify_customer(case: Case) -> Message:
+def notify_customer(case: Case) -> Message:  # noqa: F811
     return mediation.ticket_reply(case.ticket, author=None, audience="customer", body="Please fix.")
 
 

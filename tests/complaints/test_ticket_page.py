@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts import roles
 from complaints.models import Ticket, TicketChange
-from tests.complaints.ticket_support import Case, case, more_events  # noqa: F401
+from tests.complaints.ticket_support import Case, _fresh_cache, case, more_events  # noqa: F401
 
 
 def client_for(user) -> Client:  # type: ignore[no-untyped-def]
