@@ -300,8 +300,9 @@ REPORT_STUCK_AFTER_SECONDS = env_int("REPORT_STUCK_AFTER_SECONDS", 120)
 # authserv-ids of our own receiving mail servers: only their Authentication-Results count.
 TRUSTED_AUTHSERV_IDS = env_list("TRUSTED_AUTHSERV_IDS", ["mx.desk.example"])
 # IMAP polling (complaints/imap.py): socket timeout, the time one poll may take before it
-# stops starting batches (the task's hard limit is 60 s more), the bytes fetched at once,
-# and the prefix kept of a message over REPORT_MAX_BYTES (quarantined "too-large").
+# stops starting batches (the task's hard limit adds two socket timeouts and 60 s), the
+# bytes fetched at once, and the prefix kept of a message over REPORT_MAX_BYTES (quarantined
+# "too-large").
 IMAP_TIMEOUT_SECONDS = env_int("IMAP_TIMEOUT_SECONDS", 30)
 IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 240)
 IMAP_FETCH_BYTES = env_int("IMAP_FETCH_BYTES", 64 * 1024 * 1024)
