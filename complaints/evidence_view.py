@@ -74,7 +74,7 @@ def ticket_report(ticket: Ticket, report_id: int) -> Report | None:
         Report.objects.filter(pk=report_id)
         .filter(
             pk__in=ticket.events.values("report_id").union(
-                ticket.messages.exclude(report_id=None).values("report_id")
+                ticket.messages.filter(report__isnull=False).values("report_id")
             )
         )
         .select_related("raw", "reporter")

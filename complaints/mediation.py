@@ -348,8 +348,11 @@ def _inbound_read(report_or_raw: Report | bytes) -> _Inbound:
     from complaints.parsers import autoreply, mime
     from complaints.processing import _sender, limits
 
-    report = report_or_raw if isinstance(report_or_raw, Report) else None
-    raw = bytes(report.raw.content) if report is not None else bytes(report_or_raw)
+    report: Report | None
+    if isinstance(report_or_raw, Report):
+        report, raw = report_or_raw, bytes(report_or_raw.raw.content)
+    else:
+        report, raw = None, bytes(report_or_raw)
     doc = mime.load(raw, limits=limits())
     recipients = []
     for header in ("Delivered-To", "X-Original-To", "Envelope-To", "To", "Cc"):
