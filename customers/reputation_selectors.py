@@ -87,7 +87,7 @@ def listings_worst_customers(*, limit: int = 10) -> list[dict[str, Any]]:
         .annotate(listings=Count("id"), zones=Count("zone", distinct=True))
         .order_by("-listings", "customer__name")[:limit]
     )
-    return list(rows)
+    return [dict(row) for row in rows]
 
 
 def listings_new_since(since: datetime, *, limit: int = 200) -> QuerySet[Listing]:

@@ -109,7 +109,7 @@ def _by_reporters(rule: CompromiseRule, since: datetime, now: datetime) -> list[
         lambda: {"reporters": {}, "services": [], "customers": [], "tickets": [], "events": 0}
     )
     for ip, service_id, customer_id, ticket_id, reporter_id, trust, address in rows:
-        group = per_ip[ip]
+        group = per_ip[str(ip)]
         group["events"] += 1
         group["services"].append(service_id)
         group["customers"].append(customer_id)
@@ -162,7 +162,7 @@ def _by_feedback_loops(rule: CompromiseRule, since: datetime, now: datetime) -> 
     ).values_list("ip", "service_id", "customer_id", "ticket_id", "report__sender")
     per_ip: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for ip, *rest in rows:
-        per_ip[ip].append(tuple(rest))
+        per_ip[str(ip)].append(tuple(rest))
     found = []
     for ip, items in per_ip.items():
         if len(items) < rule.threshold:

@@ -193,7 +193,9 @@ def _attribute(listings: list[Listing], at: datetime) -> None:
     or hosted domain (names). Nobody: our own unallocated space (customer empty)."""
     ips = [item for item in listings if item.ip]
     names = [item for item in listings if not item.ip]
-    for listing, holding in zip(ips, holdings_at([(item.ip, at) for item in ips]), strict=True):
+    for listing, holding in zip(
+        ips, holdings_at([(str(item.ip), at) for item in ips]), strict=True
+    ):
         listing.customer_id = holding.customer_id if holding else None
         listing.service_id = holding.service_id if holding else None
         listing.allocation_id = holding.allocation_id if holding else None
