@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -69,3 +70,19 @@ class ReporterTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+class ReporterTokenScheme(OpenApiAuthenticationExtension):
+    """Documents reporter tokens in the OpenAPI schema."""
+
+    target_class = "complaints.api.authentication.ReporterTokenAuthentication"
+    name = "reporterToken"
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token tsr_…`: an outside reporter's token (manage.py reporter_token); "
+            "it may only submit reports and read its own.",
+        }
