@@ -33,7 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints import classification
-from complaints.models import Event, Message, NoticePolicy, Party, Ticket
+from complaints.models import Event, Message, NoticePolicy, Party, Report, Ticket
 from complaints.models.tickets import OPEN_STATUSES
 from complaints.outbound import InvalidAddress, address_validate, message_queue
 from complaints.redaction import redact_for_customer
@@ -102,8 +102,10 @@ def customer_keep_set(customer: Customer) -> set[str]:
 
 
 def _excerpt(ticket: Ticket, report_ids: list[int], keep: set[str]) -> str:
-    """Evidence of this ticket from these reports (else from its first events), redacted
-    *before* it is cut, so a cut can never leave half an address behind."""
+    """Evidence of this ticket: the events' own evidence, and the excerpt of each report
+    (at most two) whose events are *all* on this ticket — a report that also names other
+    customers' resources is never quoted whole. Redacted *before* it is cut, so a cut can
+    never leave half an address behind."""
     events = Event.objects.filter(ticket=ticket).exclude(evidence="")
     texts = list(
         events.filter(report_id__in=report_ids)
@@ -112,10 +114,21 @@ def _excerpt(ticket: Ticket, report_ids: list[int], keep: set[str]) -> str:
     ) or list(
         events.order_by("observed_at").values_list("evidence", flat=True)[:MAX_EVIDENCE_EVENTS]
     )
+    own_reports = (
+        Report.objects.filter(pk__in=report_ids, events__ticket=ticket)
+        .exclude(events__ticket__in=Ticket.objects.exclude(pk=ticket.pk))
+        .exclude(evidence="")
+        .distinct()
+        .order_by("pk")
+        .values_list("evidence", flat=True)[:2]
+    )
+    texts.extend(own_reports)
     unique: list[str] = []
     for text in texts:
-        if text.strip() and text not in unique:
-            unique.append(text.strip())
+        text = text.strip()
+        if text and not any(text in seen for seen in unique):
+            unique = [seen for seen in unique if seen not in text]
+            unique.append(text)
     redacted = redact_for_customer("\n\n".join(unique), keep=keep)
     if len(redacted) > MAX_EVIDENCE_CHARS:
         redacted = redacted[:MAX_EVIDENCE_CHARS].rsplit("\n", 1)[0] + "\n[...]"

@@ -67,8 +67,8 @@ class World:
     known: Reporter
 
 
-@pytest.fixture
-def world(db: None) -> World:
+@pytest.fixture(name="world")
+def world_fixture(db: None) -> World:
     default_templates_ensure()
     NetworkFactory(prefix=ipaddress.ip_network("192.0.2.0/24"))
     customer = CustomerFactory(
