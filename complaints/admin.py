@@ -156,6 +156,7 @@ class ReportAdmin(ReadOnlyForDeskAdmins):
             ticket__in=tickets_visible_to(request.user).values("pk")
         )
         return super().get_queryset(request).exclude(Exists(hidden))
+
     # No COUNT(*) over millions of rows on every page. The raw bytes live in ReportRaw,
     # which is deliberately not registered.
     show_full_result_count = False
@@ -177,6 +178,7 @@ class ReporterAdmin(ReadOnlyForDeskAdmins):
     list_display = ["address", "name", "organisation", "kind", "trust", "acknowledge"]
     list_filter = ["kind", "trust"]
     search_fields = ["address", "name", "organisation"]
+
 
 # Actions, SLA and audit configuration (after the base classes above exist).
 from complaints import action_admin  # noqa: E402, F401
