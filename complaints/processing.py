@@ -38,6 +38,7 @@ from complaints.models.tickets import OPEN_STATUSES
 from complaints.parsers import registry
 from complaints.parsers.base import Limits, ParsedEvent, ParseError, ParseResult
 from complaints.parsers.util import normalize_domain, normalize_ip
+from complaints.replies import replies_among
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +146,12 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
         "report_id", "content", "filename", "report__received_at"
     )
     bounds = limits()
-    for report_id, content, filename, received_at in rows:
-        raw = bytes(content)
+    raws = {
+        report_id: (bytes(content), filename, received_at)
+        for report_id, content, filename, received_at in rows
+    }
+    replies = replies_among({report_id: raw for report_id, (raw, _, _) in raws.items()})
+    for report_id, (raw, filename, received_at) in raws.items():
         try:
             result = registry.parse(raw, limits=bounds, filename=filename or None)
         except ParseError as exc:
@@ -155,6 +160,11 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
         except RecursionError:
             outcomes.append(_quarantine(report_id, "mime-too-deep", "nesting exhausted the parser"))
             continue
+        if report_id in replies:  # an answer to our own mail: threaded, never a complaint
+            result = ParseResult(
+                format="reply", kind="reply", is_complaint=False, subject=result.subject,
+                summary="Reply to the desk's mail", reporter_address=result.reporter_address,
+            )  # fmt: skip
         if result.is_complaint and not result.events:
             outcomes.append(
                 _quarantine(
@@ -497,7 +507,8 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             sql.replace("%%DEFAULT%%", "%s"),
-            params + _ticket_default_params(set(explicit.split(", "))),
+            # The defaults' placeholders stand in the SELECT list, before the arrays'.
+            _ticket_default_params(set(explicit.split(", "))) + params,
         )
         # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
         return {key: ticket_id for ticket_id, key in cursor.fetchall()}
@@ -506,8 +517,6 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
 def _ticket_defaults(explicit: set[str]) -> list[tuple[str, object]]:
     """(column, value) for every other NOT NULL column of Ticket, from the model's defaults:
     fields added later by other features keep working with the bulk insert."""
-    from django.db.models.fields import NOT_PROVIDED
-
     found = []
     for model_field in Ticket._meta.concrete_fields:
         column = model_field.column
@@ -515,9 +524,10 @@ def _ticket_defaults(explicit: set[str]) -> list[tuple[str, object]]:
             continue
         if getattr(model_field, "generated", False):
             continue
-        if model_field.default is NOT_PROVIDED:
+        default = model_field.get_default()  # "" for text fields without a default
+        if default is None:
             continue
-        value = model_field.get_db_prep_save(model_field.get_default(), connection)
+        value = model_field.get_db_prep_save(default, connection)
         found.append((column, value))
     return found
 
