@@ -77,6 +77,8 @@ lint: venv
 # Production settings must pass Django's deployment checklist.
 check-deploy: venv
 	DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(60))') \
+	  FIELD_ENCRYPTION_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
+	  PROVISIONING_WEBHOOK_SECRET=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(40))') \
 	  DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} ALLOWED_HOSTS=desk.example \
 	  $(MANAGE) check --deploy --fail-level WARNING

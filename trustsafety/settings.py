@@ -233,7 +233,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have fields named status/kind/evidence_status: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "complaints.models.reports.Report.Status",
+        "ReportEvidenceStatusEnum": "complaints.models.reports.Report.Evidence",
+        "TicketStatusEnum": "complaints.models.tickets.Ticket.Status",
+        "TicketKindEnum": "complaints.models.tickets.Ticket.Kind",
+        "TicketEvidenceStatusEnum": "complaints.models.tickets.Ticket.Evidence",
+        "ActionKindEnum": "complaints.models.actions.ActionKind",
+        "HoldingStatusEnum": "customers.models.Customer.Status",  # services share it
+    },
 }
+# X-Frame-Options stays SAMEORIGIN (not DENY): the ticket page frames its own sandboxed
+# evidence viewer. HSTS preloading is an operator's decision (SECURE_HSTS_PRELOAD).
+SILENCED_SYSTEM_CHECKS = ["security.W019", "security.W021"]
 
 # --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
@@ -248,6 +261,7 @@ CELERY_TASK_ROUTES = {
     "complaints.reports_process": {"queue": "ingest"},
     "complaints.reports_sweep_stuck": {"queue": "ingest"},
     "complaints.mailbox_*": {"queue": "ingest"},
+    "complaints.mailboxes_poll": {"queue": "ingest"},
     "customers.dnsbl_*": {"queue": "checks"},
     "customers.domain_check*": {"queue": "checks"},
     # Outbound mail and the reactions that queue it (exact names win over the globs above).
