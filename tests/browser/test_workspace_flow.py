@@ -39,7 +39,10 @@ def test_agent_works_a_case_end_to_end(page, users, cases):
     template = ResponseTemplate.objects.get(slug="phishing-notice")
     page.select_option("#reply-template", str(template.pk))
     expect(page.locator("#reply-preview")).to_contain_text("Please remove it", timeout=10000)
-    page.fill("#reply-body", "We received reports of a phishing page hosted on your service. Please remove it.")
+    page.fill(
+        "#reply-body",
+        "We received reports of a phishing page hosted on your service. Please remove it.",
+    )
     page.click("#reply-form button[type=submit]")
     page.wait_for_load_state()
     assert Message.objects.filter(ticket=target, direction="out", author=users["agent"]).exists()
