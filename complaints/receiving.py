@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from complaints.models import Mailbox, Receipt, Report, ReporterToken, ReportRaw
 
@@ -55,57 +55,99 @@ def reports_receive(arrivals: Sequence[Arrival], *, queue: bool = True) -> list[
             raise TooLarge(
                 f"{len(arrival.raw)} bytes is over the limit of {settings.REPORT_MAX_BYTES}"
             )
-    answers: list[Received] = []
-    new_ids: list[int] = []
     with transaction.atomic():
-        for arrival in arrivals:
-            answer = _receive_one(arrival)
-            answers.append(answer)
-            if answer.outcome == "new":
-                new_ids.append(answer.report_id)
+        answers = _receive_batch(arrivals)
+        new_ids = [answer.report_id for answer in answers if answer.outcome == "new"]
         if queue and new_ids:
             transaction.on_commit(lambda: _queue_processing(new_ids))
     return answers
 
 
-def _receive_one(arrival: Arrival) -> Received:
-    digest = hashlib.sha256(arrival.raw).hexdigest()
-    if arrival.mailbox is not None and arrival.uid is not None:
-        seen = Receipt.objects.filter(
-            mailbox=arrival.mailbox, uidvalidity=arrival.uidvalidity, uid=arrival.uid
-        ).first()
-        if seen is not None:  # the same mailbox message fetched again: nothing new
-            return Received(report_id=seen.report_id, outcome="refetch", receipt_id=seen.pk)
-    report, created = _report_for(digest, arrival)
-    receipt = Receipt.objects.create(
-        report=report,
-        channel=arrival.channel,
-        outcome=Receipt.Outcome.NEW if created else Receipt.Outcome.DUPLICATE,
-        mailbox=arrival.mailbox,
-        uidvalidity=arrival.uidvalidity,
-        uid=arrival.uid,
-        path=arrival.path[:1024],
-        submitted_by_id=arrival.submitted_by_id,
-        reporter_token=arrival.reporter_token,
-    )
-    return Received(
-        report_id=report.pk, outcome="new" if created else "duplicate", receipt_id=receipt.pk
-    )
-
-
-def _report_for(digest: str, arrival: Arrival) -> tuple[Report, bool]:
-    existing = Report.objects.filter(sha256=digest).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent insert of the same bytes wins
-            report = Report.objects.create(sha256=digest, size=len(arrival.raw), data=arrival.data)
-            ReportRaw.objects.create(
-                report=report, content=arrival.raw, filename=arrival.filename[:255]
+def _receive_batch(arrivals: Sequence[Arrival]) -> list[Received]:
+    """A handful of statements for the whole batch, whatever its size: the intake's
+    throughput depends on it (bench/ingest.py)."""
+    digests = [hashlib.sha256(arrival.raw).hexdigest() for arrival in arrivals]
+    refetched = _known_mailbox_messages(arrivals)
+    wanted = {d for i, d in enumerate(digests) if i not in refetched}
+    known = dict(Report.objects.filter(sha256__in=wanted).values_list("sha256", "pk"))
+    first_of: dict[str, int] = {}  # digest -> index of the arrival that brings it first
+    for index, digest in enumerate(digests):
+        if index not in refetched and digest not in known:
+            first_of.setdefault(digest, index)
+    created = _reports_insert([(digest, arrivals[index]) for digest, index in first_of.items()])
+    known.update(created)
+    receipts = []
+    answers: list[Received | None] = []
+    for index, (arrival, digest) in enumerate(zip(arrivals, digests, strict=True)):
+        if index in refetched:  # the same mailbox message fetched again: nothing new
+            answers.append(Received(report_id=refetched[index], outcome="refetch", receipt_id=None))
+            continue
+        is_new = digest in created and first_of.get(digest) == index
+        receipts.append(
+            Receipt(
+                report_id=known[digest],
+                channel=arrival.channel,
+                outcome=Receipt.Outcome.NEW if is_new else Receipt.Outcome.DUPLICATE,
+                mailbox=arrival.mailbox,
+                uidvalidity=arrival.uidvalidity,
+                uid=arrival.uid,
+                path=arrival.path[:1024],
+                submitted_by_id=arrival.submitted_by_id,
+                reporter_token=arrival.reporter_token,
             )
-            return report, True
-    except IntegrityError:
-        return Report.objects.get(sha256=digest), False
+        )
+        answers.append(None)
+    stored = iter(Receipt.objects.bulk_create(receipts))
+    result = []
+    for answer in answers:
+        if answer is None:
+            receipt = next(stored)
+            outcome = "new" if receipt.outcome == Receipt.Outcome.NEW else "duplicate"
+            answer = Received(report_id=receipt.report_id, outcome=outcome, receipt_id=receipt.pk)
+        result.append(answer)
+    return result
+
+
+def _known_mailbox_messages(arrivals: Sequence[Arrival]) -> dict[int, int]:
+    """Index of each arrival already received from its mailbox -> its report id."""
+    keyed = {
+        (a.mailbox.pk, a.uidvalidity, a.uid): i
+        for i, a in enumerate(arrivals)
+        if a.mailbox is not None and a.uid is not None
+    }
+    if not keyed:
+        return {}
+    mailbox_ids = {key[0] for key in keyed}
+    uids = [key[2] for key in keyed]
+    seen = Receipt.objects.filter(mailbox_id__in=mailbox_ids, uid__in=uids).values_list(
+        "mailbox_id", "uidvalidity", "uid", "report_id"
+    )
+    return {keyed[(m, v, u)]: report for m, v, u, report in seen if (m, v, u) in keyed}
+
+
+def _reports_insert(new: list[tuple[str, Arrival]]) -> dict[str, int]:
+    """Insert reports and their bytes; digest -> report id.
+
+    ``ON CONFLICT (sha256) DO UPDATE`` (a no-op update) returns an id even when another
+    transaction stored the same bytes a moment ago: both then process one report, which
+    is idempotent."""
+    if not new:
+        return {}
+    reports = Report.objects.bulk_create(
+        [
+            Report(sha256=digest, size=len(arrival.raw), data=arrival.data)
+            for digest, arrival in new
+        ],
+        update_conflicts=True,
+        unique_fields=["sha256"],
+        update_fields=["size"],
+    )
+    created = {report.sha256: report.pk for report in reports}
+    ReportRaw.objects.bulk_create(
+        [ReportRaw(report_id=created[d], content=a.raw, filename=a.filename[:255]) for d, a in new],
+        ignore_conflicts=True,
+    )
+    return created
 
 
 def _queue_processing(report_ids: list[int]) -> None:
