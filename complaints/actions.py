@@ -114,7 +114,7 @@ def action_request(
         service=service or ticket.service,
         kind=kind,
         reason=reason[:5000],
-        requested_by=actor if actor is not None and actor.is_authenticated else None,
+        requested_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
         rule=rule,
         automatic=automatic,
     )

@@ -44,7 +44,7 @@ def audit_record(
         object_type, object_id = "ticket", str(ticket_id or "")
     user = actor if actor is not None and actor.is_authenticated else None
     return AuditEntry.objects.create(
-        actor=user,
+        actor=user,  # type: ignore[misc]  # any auth user model
         actor_name=user.get_username() if user is not None else "",
         verb=verb,
         object_type=object_type,

@@ -165,7 +165,7 @@ def seed_tickets(*, per_case: int = 3) -> dict[str, int]:
         Ticket.objects.filter(pk=late.pk).update(
             first_response_due_at=now - timedelta(hours=2), sla_breached=True)  # fmt: skip
     done = Ticket.objects.filter(aggregation_key__startswith="demo:abuse:ddos-amplifier").first()
-    if done is not None and not done.actions.exists():
+    if done is not None and done.customer is not None and not done.actions.exists():
         Action.objects.create(ticket=done, customer=done.customer, service=done.service, kind="suspend",
                               status="done", reason="Open resolver abused for amplification.",
                               requested_by=agent, approved_by=agent, attempts=1,

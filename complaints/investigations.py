@@ -35,13 +35,13 @@ def ticket_escalate_to_investigations(
     new_kind = old_kind if keep_kind else Ticket.Kind.INVESTIGATION
     Ticket.objects.filter(pk=locked.pk).update(restricted_group=roles.INVESTIGATIONS, kind=new_kind)
     TicketChange.objects.create(
-        ticket=locked, actor=actor if actor.is_authenticated else None,
+        ticket=locked, actor=actor if actor.is_authenticated else None,  # type: ignore[misc]
         field="restricted_group", old_value=old_group, new_value=roles.INVESTIGATIONS,
         note=f"Escalated to investigations: {reason}"[:500],
     )  # fmt: skip
     if new_kind != old_kind:
         TicketChange.objects.create(
-            ticket=locked, actor=actor if actor.is_authenticated else None,
+            ticket=locked, actor=actor if actor.is_authenticated else None,  # type: ignore[misc]
             field="kind", old_value=old_kind, new_value=new_kind,
         )  # fmt: skip
     audit_record(

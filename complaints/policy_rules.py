@@ -20,7 +20,7 @@ exceed it together.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -55,7 +55,7 @@ def policy_rule_ids_enabled() -> list[int]:
     return list(PolicyRule.objects.filter(enabled=True).values_list("pk", flat=True))
 
 
-def _candidates(rule: PolicyRule, now: timezone.datetime) -> QuerySet[Ticket]:
+def _candidates(rule: PolicyRule, now: datetime) -> QuerySet[Ticket]:
     qs = Ticket.objects.filter(
         status__in=OPEN_STATUSES, customer__isnull=False, restricted_group=""
     ).exclude(customer__external_id__in=settings.PROVIDER_CUSTOMER_IDS)
@@ -101,11 +101,11 @@ def _why(rule: PolicyRule, ticket: Ticket) -> str:
     return f"{ticket.event_count} events on the ticket"
 
 
-def _automatic_used_last_hour(now: timezone.datetime) -> int:
+def _automatic_used_last_hour(now: datetime) -> int:
     return Action.objects.filter(automatic=True, requested_at__gte=now - timedelta(hours=1)).count()
 
 
-def _evaluate(rule: PolicyRule, now: timezone.datetime) -> list[tuple[Ticket, str, str]]:
+def _evaluate(rule: PolicyRule, now: datetime) -> list[tuple[Ticket, str, str]]:
     """(ticket, why, note-if-only-proposed) for each ticket the rule fires on."""
     switch_on = automation_enabled()
     out = []
@@ -190,5 +190,3 @@ def policy_rules_apply() -> list[Proposal]:
     for rule_id in policy_rule_ids_enabled():
         out.extend(policy_rule_apply(rule_id=rule_id))
     return out
-
-

@@ -76,7 +76,7 @@ class TicketActionsApi(APIView):
         data = ActionRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         service = None
-        if data.validated_data.get("service"):
+        if data.validated_data.get("service") and ticket.customer_id is not None:
             service = Service.objects.filter(
                 pk=data.validated_data["service"], customer_id=ticket.customer_id
             ).first()

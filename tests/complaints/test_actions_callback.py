@@ -27,8 +27,11 @@ def _accepted_action(users, webhook_server):  # noqa: F811
 
 @pytest.mark.django_db(transaction=True)
 def test_callback_completes_once_and_replays_are_refused(
-    users, webhook_server, live_server, settings
-):  # noqa: F811
+    users,
+    webhook_server,
+    live_server,
+    settings,  # noqa: F811
+):
     settings.SITE_URL = live_server.url
     action = _accepted_action(users, webhook_server)
     url = live_server.url + "/api/v1/provisioning/callback/"
