@@ -149,7 +149,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "paged": bool(after),
         "count": ticket_queue_count(request.user, filters),
         "filter_query": filter_query,
-        "saved_views": saved_views.saved_views_of(request.user.pk),
+        "saved_views": saved_views.saved_views_of(_owner(request)),
         "status_choices": [
             (STATUS_ACTIVE, "Any open"),
             *Ticket.Status.choices,
@@ -210,6 +210,11 @@ def queue_new_view(request: HttpRequest) -> HttpResponse:
 # --- saved views ----------------------------------------------------------------------------
 
 
+def _owner(request: HttpRequest) -> int:
+    assert request.user.pk is not None  # login_required
+    return int(request.user.pk)
+
+
 def _queue_url(query: str = "") -> str:
     url = reverse("workspace:queue")
     return f"{url}?{query}" if query else url
@@ -222,7 +227,7 @@ def saved_view_save_view(request: HttpRequest) -> HttpResponse:
     query = request.POST.get("query", "")[:2000]
     try:
         view = saved_views.saved_view_save(
-            owner_id=request.user.pk, name=request.POST.get("name", ""), query=query
+            owner_id=_owner(request), name=request.POST.get("name", ""), query=query
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -235,7 +240,7 @@ def saved_view_save_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def saved_view_open_view(request: HttpRequest, view_id: int) -> HttpResponse:
     _require_queue_role(request)
-    view = saved_views.saved_views_of(request.user.pk).filter(pk=view_id).first()
+    view = saved_views.saved_views_of(_owner(request)).filter(pk=view_id).first()
     if view is None:
         raise Http404
     return HttpResponseRedirect(_queue_url(view.query))
@@ -245,7 +250,7 @@ def saved_view_open_view(request: HttpRequest, view_id: int) -> HttpResponse:
 @require_POST
 def saved_view_delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
     _require_queue_role(request)
-    if not saved_views.saved_view_delete(owner_id=request.user.pk, view_id=view_id):
+    if not saved_views.saved_view_delete(owner_id=_owner(request), view_id=view_id):
         raise Http404
     messages.success(request, "Deleted the saved view.")
     return HttpResponseRedirect(_queue_url())
@@ -257,7 +262,7 @@ def saved_view_move_view(request: HttpRequest, view_id: int) -> HttpResponse:
     _require_queue_role(request)
     try:
         saved_views.saved_view_move(
-            owner_id=request.user.pk,
+            owner_id=_owner(request),
             view_id=view_id,
             step=-1 if request.POST.get("direction") == "up" else 1,
         )
