@@ -10,6 +10,23 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+
+# Scripts here are run as ``python bench/x.py``, which puts bench/ first on sys.path, where
+# bench/queue.py would shadow the standard library's ``queue``. Once this module is
+# imported, bench/ leaves the path; other bench modules load through ``bench_module``.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+
+
+def bench_module(name: str):  # type: ignore[no-untyped-def]
+    """Import bench/<name>.py without bench/ on sys.path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def django_on_bench_database() -> None:

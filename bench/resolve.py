@@ -40,7 +40,7 @@ def generate_rows(rng: random.Random) -> list[tuple[str, int, datetime, datetime
         rows.append((network, rng.randrange(10_000), cut2, None))
 
     counter = 0
-    v4 = ipaddress.ip_network("10.0.0.0/8")
+    v4 = ipaddress.ip_network("100.64.0.0/10")  # RFC 6598: reserved, never routed
     for reseller in v4.subnets(new_prefix=22):
         holders(str(reseller), reassigned=False)
         for index, inner in enumerate(reseller.subnets(new_prefix=29)):

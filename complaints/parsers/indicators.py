@@ -167,10 +167,16 @@ _BARE_TLDS = frozenset(
 _NEVER_DOMAINS = frozenset(
     {"w3.org", "www.w3.org", "schemas.microsoft.com", "purl.org", "xmlsoap.org", "ietf.org"}
 )
+# Reserved ranges that stand in for real address space in documentation, demos and
+# benchmarks (RFC 5737, RFC 3849, RFC 2544 benchmarking, RFC 6598 shared address space):
+# a complaint naming them is about "someone's server", never the reporter's own LAN.
 _DOC_NETS = tuple(
     ipaddress.ip_network(n)
-    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
-)
+    for n in (
+        "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32",
+        "198.18.0.0/15", "100.64.0.0/10",
+    )
+)  # fmt: skip
 
 _TIMESTAMP = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
