@@ -193,7 +193,7 @@ def worker(paths: list[str]) -> tuple[int, int]:
         arrivals = [Arrival(raw=Path(p).read_bytes(), channel=Receipt.Channel.FILE, path=p) for p in chunk]
         received = reports_receive(arrivals, queue=False)
         outcomes = reports_process([r.report_id for r in received if r.outcome == "new"])
-        events += sum(len(o.events) for o in outcomes)
+        events += sum(len(o.rows) for o in outcomes)
     return len(paths), events
 
 
@@ -255,7 +255,7 @@ def main() -> None:
     )
     [outcome] = reports_process([received.report_id])
     big_s = time.perf_counter() - started
-    print(f"Shadowserver report of 100,000 rows: {outcome.status}, {len(outcome.events):,} events, "
+    print(f"Shadowserver report of 100,000 rows: {outcome.status}, {len(outcome.rows):,} events, "
           f"{len(outcome.ticket_ids):,} tickets in {big_s:.2f} s")  # fmt: skip
     print(json.dumps({
         "messages": messages, "workers": args.workers, "messages_per_s": round(messages / elapsed, 1),

@@ -58,10 +58,18 @@ def url_host(url: str | None) -> tuple[str | None, str | None]:
 
 def attribute(subjects: Sequence[Subject]) -> list[Attributed]:
     ip_indexes = [i for i, s in enumerate(subjects) if s.ip]
-    holdings = holdings_at([(subjects[i].ip, subjects[i].observed_at) for i in ip_indexes])  # type: ignore[misc]
+    holdings = holdings_at(
+        [(subjects[i].ip, subjects[i].observed_at) for i in ip_indexes], normalized=True
+    )  # type: ignore[misc]
     holding_of = dict(zip(ip_indexes, holdings, strict=True))
     unheld = [i for i in ip_indexes if holding_of[i] is None]
-    ours = dict(zip(unheld, ips_in_our_networks([subjects[i].ip for i in unheld]), strict=True))  # type: ignore[misc]
+    ours = dict(
+        zip(
+            unheld,
+            ips_in_our_networks([subjects[i].ip for i in unheld], normalized=True),
+            strict=True,
+        )
+    )  # type: ignore[misc]
 
     # Domains are needed for events without an IP, on shared space, or outside our space.
     need_domain = [

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import uuid
 from collections import defaultdict
@@ -56,14 +57,46 @@ def clean(text: object, limit: int) -> str:
 
 
 @dataclass
+class _Row:
+    """One event ready to insert."""
+
+    index: int
+    report_id: int
+    parsed: ParsedEvent
+    ip: str | None
+    domain: str
+    url: str
+    observed_at: datetime
+    time_known: bool
+    fingerprint: uuid.UUID
+    who: Attributed | None = None
+    key: str | None = None
+
+
+@dataclass
 class Outcome:
     report_id: int
     status: str
     format: str = ""
     reason: str = ""
-    events: list[dict] = field(default_factory=list)  # every extracted resource (ingest --json)
     ticket_ids: list[int] = field(default_factory=list)
     customers: list[str] = field(default_factory=list)
+    rows: list[_Row] = field(default_factory=list, repr=False)
+
+    @property
+    def events(self) -> list[dict]:
+        """Every extracted resource, attributed or not (``ingest --json``); built on
+        demand, since the workers never need it."""
+        return [
+            {
+                "ip": row.ip,
+                "domain": row.domain or None,
+                "url": row.url or None,
+                "type": row.parsed.type,
+                "observed_at": row.observed_at.isoformat() if row.time_known else None,
+            }
+            for row in self.rows
+        ]
 
 
 @dataclass
@@ -180,12 +213,14 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
     if parsed:
         try:
             with transaction.atomic():
+                _commit_without_flush()
                 outcomes.extend(_file(parsed))
         except DatabaseError:
             logger.exception("filing a batch of %d reports failed; filing one by one", len(parsed))
             for item in parsed:
                 try:
                     with transaction.atomic():
+                        _commit_without_flush()
                         outcomes.extend(_file([item]))
                 except DatabaseError as exc:
                     outcomes.append(
@@ -194,6 +229,15 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
                         )
                     )
     return outcomes
+
+
+def _commit_without_flush() -> None:
+    """The filing may commit without waiting for the WAL flush: the report's bytes were
+    committed durably when it was received, and a filing lost in a crash leaves the report
+    "received", so the sweeper files it again (idempotently). Only this transaction is
+    affected (SET LOCAL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _sender(raw: bytes, result: ParseResult) -> tuple[str, bool]:
@@ -238,23 +282,6 @@ def _quarantine(report_id: int, reason: str, detail: str = "", report_format: st
 
 
 # --- 3. filing ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Row:
-    """One event ready to insert."""
-
-    index: int
-    report_id: int
-    parsed: ParsedEvent
-    ip: str | None
-    domain: str
-    url: str
-    observed_at: datetime
-    time_known: bool
-    fingerprint: uuid.UUID
-    who: Attributed | None = None
-    key: str | None = None
 
 
 def _observed(event: ParsedEvent, received_at: datetime) -> tuple[datetime, bool]:
@@ -371,6 +398,7 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
 
     now = timezone.now()
     outcomes = []
+    filed: list[tuple] = []
     customers_of_row = {
         row.index: row.who.customer_external_id
         for row in rows
@@ -380,23 +408,17 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
         mine = rows_of[item.report_id]
         verdict = verdicts[item.report_id]
         result = item.result
-        Report.objects.filter(pk=item.report_id).update(
-            status=Report.Status.FILED,
-            format=clean(result.format, 32),
-            kind=clean(result.kind, 32),
-            reporter=reporter_of[item.report_id],
-            sender=item.sender,
-            sender_authenticated=item.authenticated,
-            subject=clean(result.subject, 998),
-            summary=clean(result.summary, 2000),
-            evidence=clean(result.evidence, MAX_REPORT_EVIDENCE),
-            evidence_status=verdict.status,
-            evidence_reasons=verdict.reasons,
-            not_our_network=result.is_complaint and bool(mine) and not any(row.key for row in mine),
-            event_count=inserted_per_report.get(item.report_id, 0),
-            data=_jsonable(result.data),
-            processed_at=now,
-        )
+        filed.append(
+            (
+                item.report_id, clean(result.format, 32), clean(result.kind, 32),
+                reporter_of[item.report_id].pk, item.sender, item.authenticated,
+                clean(result.subject, 998), clean(result.summary, 2000),
+                clean(result.evidence, MAX_REPORT_EVIDENCE), verdict.status,
+                json.dumps(verdict.reasons),
+                result.is_complaint and bool(mine) and not any(row.key for row in mine),
+                inserted_per_report.get(item.report_id, 0), _json_text(result.data),
+            )
+        )  # fmt: skip
         tickets = sorted(
             {ticket_of_key[row.key] for row in mine if row.key and row.key in ticket_of_key}
         )
@@ -405,34 +427,51 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
                 report_id=item.report_id,
                 status="filed",
                 format=result.format,
-                events=[
-                    {
-                        "ip": row.ip,
-                        "domain": row.domain or None,
-                        "url": row.url or None,
-                        "type": row.parsed.type,
-                        "observed_at": row.observed_at.isoformat() if row.time_known else None,
-                    }
-                    for row in mine
-                ],
+                rows=mine,
                 ticket_ids=tickets,
                 customers=sorted(
                     {customers_of_row[row.index] for row in mine if row.index in customers_of_row}
                 ),
             )
         )
+    _reports_mark_filed(filed, now)
     filed_ids = [o.report_id for o in outcomes]
     transaction.on_commit(lambda: _after_filing(filed_ids))
     return outcomes
 
 
-def _jsonable(data: object) -> object:
-    import json
+_MARK_FILED = """
+UPDATE complaints_report r
+   SET status = 'filed', format = u.format, kind = u.kind, reporter_id = u.reporter_id,
+       sender = u.sender, sender_authenticated = u.authenticated, subject = u.subject,
+       summary = u.summary, evidence = u.evidence, evidence_status = u.evidence_status,
+       evidence_reasons = u.reasons::jsonb, not_our_network = u.not_ours,
+       event_count = u.events, data = u.data::jsonb, processed_at = %s
+  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::boolean[],
+              %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean[],
+              %s::int[], %s::text[])
+       AS u(id, format, kind, reporter_id, sender, authenticated, subject, summary, evidence,
+            evidence_status, reasons, not_ours, events, data)
+ WHERE r.id = u.id
+"""
 
+
+def _reports_mark_filed(rows: list[tuple], now: datetime) -> None:
+    """One UPDATE for the whole batch's reports (a statement per report was a fifth of the
+    intake's time)."""
+    if not rows:
+        return
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_FILED, [now, *columns])
+
+
+def _json_text(data: object) -> str:
+    """Parser extras as JSON text PostgreSQL accepts (no NUL escapes)."""
     try:
-        return json.loads(json.dumps(data, default=str).replace("\\u0000", "\\ufffd"))
+        return json.dumps(data, default=str).replace("\\u0000", "\\ufffd")
     except (TypeError, ValueError):
-        return {}
+        return "{}"
 
 
 def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
@@ -550,19 +589,19 @@ _EVENT_COLUMNS = (
 )  # fmt: skip
 
 
-def _copy_value(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    text = str(value)
-    return (
-        text.replace("\x00", "\ufffd")
-        .replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
+# COPY text format: backslash, tab and line breaks escaped; NUL (which PostgreSQL text
+# cannot hold) replaced.
+_COPY_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\ufffd"}
+)
+
+
+def _copy_text(text: str) -> str:
+    return text.translate(_COPY_ESCAPES) if text else ""
+
+
+def _copy_int(value: int | None) -> str:
+    return "\\N" if value is None else str(value)
 
 
 def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int, int]:
@@ -571,20 +610,29 @@ def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int,
     if not rows:
         return {}
     buffer = io.StringIO()
+    write = buffer.write
+    null = "\\N"
+    seen: set[uuid.UUID] = set()  # one statement may not insert a fingerprint twice
     for row in rows:
+        if row.fingerprint in seen:
+            continue
+        seen.add(row.fingerprint)
         who = row.who
         assert who is not None
         event = row.parsed
-        values = (
-            row.report_id, ticket_of_key.get(row.key) if row.key else None, row.fingerprint, row.ip,
-            clean(row.domain, 253), row.url, event.port if event.port and 0 <= event.port < 2**31 else None,
-            clean(event.protocol, 16), clean(event.identifier, 200), classification.taxonomy_of(event.type),
-            clean(event.type, 40), row.observed_at.isoformat(), row.time_known, who.attribution,
-            who.customer_id, who.service_id, who.allocation_id, who.hosted_domain_id,
-            clean(event.evidence, MAX_EVENT_EVIDENCE),
-        )  # fmt: skip
-        buffer.write("\t".join(_copy_value(v) for v in values))
-        buffer.write("\n")
+        port = event.port if event.port and 0 <= event.port < 2**31 else None
+        ticket_id = ticket_of_key.get(row.key) if row.key else None
+        # One f-string per row: this loop runs once per event (100,000 for a big feed).
+        write(
+            f"{row.report_id}\t{null if ticket_id is None else ticket_id}\t{row.fingerprint}\t"
+            f"{row.ip or null}\t{_copy_text(row.domain[:253])}\t{_copy_text(row.url)}\t"
+            f"{null if port is None else port}\t{_copy_text((event.protocol or '')[:16])}\t"
+            f"{_copy_text((event.identifier or '')[:200])}\t{classification.taxonomy_of(event.type)}\t"
+            f"{_copy_text(event.type[:40])}\t{row.observed_at.isoformat()}\t{'t' if row.time_known else 'f'}\t"
+            f"{who.attribution}\t{_copy_int(who.customer_id)}\t{_copy_int(who.service_id)}\t"
+            f"{_copy_int(who.allocation_id)}\t{_copy_int(who.hosted_domain_id)}\t"
+            f"{_copy_text((event.evidence or '')[:MAX_EVENT_EVIDENCE])}\n"
+        )
     columns = ", ".join(_EVENT_COLUMNS)
     with connection.cursor() as cursor:
         # Same column types, no constraints: duplicates are weeded out by the INSERT below.
@@ -598,7 +646,7 @@ def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int,
             f"""
             WITH ins AS (
                 INSERT INTO complaints_event ({columns}, created_at)
-                SELECT DISTINCT ON (fingerprint) {columns}, now() FROM event_batch
+                SELECT {columns}, now() FROM event_batch
                 ON CONFLICT (fingerprint) DO NOTHING
                 RETURNING ticket_id, report_id, observed_at
             ), per_ticket AS (

@@ -78,14 +78,17 @@ def _canonical_ip(ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> st
 
 def holdings_at(
     pairs: Sequence[tuple[str | ipaddress.IPv4Address | ipaddress.IPv6Address, datetime]],
+    *,
+    normalized: bool = False,
 ) -> list[Holding | None]:
     """Resolve many (ip, time) pairs in one query; result i answers pair i.
 
     IPv4-mapped IPv6 addresses are resolved as the IPv4 address they carry. Times must be
-    timezone-aware."""
+    timezone-aware. ``normalized``: the caller passes canonical text already (the intake
+    does), so the addresses are not parsed a second time."""
     if not pairs:
         return []
-    ips = [_canonical_ip(ip) for ip, _ in pairs]
+    ips = [str(ip) for ip, _ in pairs] if normalized else [_canonical_ip(ip) for ip, _ in pairs]
     times = [at for _, at in pairs]
     if any(at.tzinfo is None for at in times):
         raise ValueError("resolution times must be timezone-aware")
@@ -117,11 +120,11 @@ SELECT q.ord FROM unnest(%s::inet[]) WITH ORDINALITY AS q(ip, ord)
 """
 
 
-def ips_in_our_networks(ips: Sequence[str]) -> list[bool]:
+def ips_in_our_networks(ips: Sequence[str], *, normalized: bool = False) -> list[bool]:
     """For each IP, whether it lies inside one of the provider's Networks."""
     if not ips:
         return []
-    canonical = [_canonical_ip(ip) for ip in ips]
+    canonical = list(ips) if normalized else [_canonical_ip(ip) for ip in ips]
     inside = [False] * len(canonical)
     with connection.cursor() as cursor:
         cursor.execute(_IN_OUR_NETWORKS, [canonical])

