@@ -140,8 +140,8 @@ DROP TRIGGER IF EXISTS tsd_events_added ON complaints_event;
 CREATE TRIGGER tsd_events_added AFTER INSERT ON complaints_event
   REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION tsd_events_added();
 
-{_messages_function('tsd_messages_inserted', 'true')}
-{_messages_function('tsd_messages_updated', _JOINED_TICKET)}
+{_messages_function("tsd_messages_inserted", "true")}
+{_messages_function("tsd_messages_updated", _JOINED_TICKET)}
 DROP TRIGGER IF EXISTS tsd_messages_inserted ON complaints_message;
 DROP TRIGGER IF EXISTS tsd_messages_updated ON complaints_message;
 CREATE TRIGGER tsd_messages_inserted AFTER INSERT ON complaints_message

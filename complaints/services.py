@@ -34,7 +34,11 @@ def ticket_open_or_join(
 ) -> tuple[Ticket, bool]:
     """The open ticket of ``key`` (created when none is open); ``events`` and ``at`` update
     its counters and clock. Returns (ticket, created)."""
-    ticket = Ticket.objects.select_for_update().filter(aggregation_key=key, status__in=OPEN_STATUSES).first()
+    ticket = (
+        Ticket.objects.select_for_update()
+        .filter(aggregation_key=key, status__in=OPEN_STATUSES)
+        .first()
+    )
     created = False
     if ticket is None:
         try:
@@ -55,12 +59,18 @@ def ticket_open_or_join(
                 )
                 created = True
         except IntegrityError:
-            ticket = Ticket.objects.select_for_update().get(aggregation_key=key, status__in=OPEN_STATUSES)
+            ticket = Ticket.objects.select_for_update().get(
+                aggregation_key=key, status__in=OPEN_STATUSES
+            )
     if not created and (events or at):
         updates: dict[str, object] = {"event_count": F("event_count") + events}
         if at is not None:
-            updates["last_event_at"] = Greatest(F("last_event_at"), at) if ticket.last_event_at else at
-            updates["first_event_at"] = Least(F("first_event_at"), at) if ticket.first_event_at else at
+            updates["last_event_at"] = (
+                Greatest(F("last_event_at"), at) if ticket.last_event_at else at
+            )
+            updates["first_event_at"] = (
+                Least(F("first_event_at"), at) if ticket.first_event_at else at
+            )
         Ticket.objects.filter(pk=ticket.pk).update(**updates)
         ticket.refresh_from_db()
     return ticket, created

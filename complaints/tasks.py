@@ -115,7 +115,10 @@ def tickets_remind_due_task() -> int:
 
 
 @shared_task(
-    name="complaints.ticket_remind", acks_late=True, autoretry_for=(OperationalError,), max_retries=5
+    name="complaints.ticket_remind",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    max_retries=5,
 )
 def ticket_remind_task(ticket_id: int) -> int | None:
     from complaints.mediation import ticket_remind

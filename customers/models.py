@@ -189,4 +189,5 @@ class IPAllocation(models.Model):
     def __str__(self) -> str:
         return f"{self.network} → {self.customer_id}"
 
+
 from customers.reputation_models import *  # noqa: E402, F403 - the reputation watch models

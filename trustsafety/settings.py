@@ -377,11 +377,17 @@ SERVER_EMAIL = DESK_FROM_ADDRESS
 # --- actions (complaints/actions.py, complaints/provisioning.py) -------------------------
 # The provisioning webhook that carries out suspend/terminate/null-route, signed with
 # HMAC-SHA256; its callbacks must be signed with the same secret.
-PROVISIONING_WEBHOOK_URL = env_str("PROVISIONING_WEBHOOK_URL", "http://127.0.0.1:8098/provisioning/")
+PROVISIONING_WEBHOOK_URL = env_str(
+    "PROVISIONING_WEBHOOK_URL", "http://127.0.0.1:8098/provisioning/"
+)
 _DEV_WEBHOOK_SECRET = "dev-only-provisioning-secret"  # noqa: S105 - refused when DEBUG is off
 PROVISIONING_WEBHOOK_SECRET = env_str("PROVISIONING_WEBHOOK_SECRET", _DEV_WEBHOOK_SECRET)
-if not DEBUG and (PROVISIONING_WEBHOOK_SECRET == _DEV_WEBHOOK_SECRET or len(PROVISIONING_WEBHOOK_SECRET) < 32):
-    raise ImproperlyConfigured("PROVISIONING_WEBHOOK_SECRET must be a random value of 32+ characters")
+if not DEBUG and (
+    PROVISIONING_WEBHOOK_SECRET == _DEV_WEBHOOK_SECRET or len(PROVISIONING_WEBHOOK_SECRET) < 32
+):
+    raise ImproperlyConfigured(
+        "PROVISIONING_WEBHOOK_SECRET must be a random value of 32+ characters"
+    )
 PROVISIONING_TIMEOUT_SECONDS = env_int("PROVISIONING_TIMEOUT_SECONDS", 10)
 PROVISIONING_MAX_ATTEMPTS = env_int("PROVISIONING_MAX_ATTEMPTS", 8)
 PROVISIONING_RETRY_BASE_SECONDS = env_int("PROVISIONING_RETRY_BASE_SECONDS", 30)

@@ -15,22 +15,57 @@ def default_templates(apps, schema_editor):
     def template(slug, name, purpose, audience, type_, subject, body):
         ResponseTemplate.objects.get_or_create(
             slug=slug,
-            defaults={"name": name, "purpose": purpose, "audience": audience, "type": type_,
-                      "subject": subject, "body": body, "active": True},
+            defaults={
+                "name": name,
+                "purpose": purpose,
+                "audience": audience,
+                "type": type_,
+                "subject": subject,
+                "body": body,
+                "active": True,
+            },
         )
 
     subject, body = data.ACKNOWLEDGEMENT
-    template("acknowledgement", "Acknowledgement (generic)", "acknowledgement", "reporter", "", subject, body)
+    template(
+        "acknowledgement",
+        "Acknowledgement (generic)",
+        "acknowledgement",
+        "reporter",
+        "",
+        subject,
+        body,
+    )
     for type_, (name, guidance) in data.NOTICES.items():
         slug = f"notice-{type_ or 'generic'}"
         label = name.removeprefix("Notice: ")
-        template(slug, f"First notice: {label}", "notice", "customer", type_, data._SUBJECT, data._notice(guidance))
+        template(
+            slug,
+            f"First notice: {label}",
+            "notice",
+            "customer",
+            type_,
+            data._SUBJECT,
+            data._notice(guidance),
+        )
     subject, body = data.EVIDENCE_REQUEST
-    template("evidence-request", "Evidence request to the reporter", "evidence_request", "reporter", "", subject, body)
+    template(
+        "evidence-request",
+        "Evidence request to the reporter",
+        "evidence_request",
+        "reporter",
+        "",
+        subject,
+        body,
+    )
     subject, body = data.CLOSED
-    template("closed-reporter", "Case closed (to the reporter)", "closed", "reporter", "", subject, body)
+    template(
+        "closed-reporter", "Case closed (to the reporter)", "closed", "reporter", "", subject, body
+    )
     subject, body = data.REMINDER
-    template("reminder-customer", "Reminder to the customer", "reminder", "customer", "", subject, body)
+    template(
+        "reminder-customer", "Reminder to the customer", "reminder", "customer", "", subject, body
+    )
     for type_, (notify, note) in data.POLICIES.items():
         NoticePolicy.objects.get_or_create(type=type_, defaults={"notify": notify, "note": note})
 
@@ -40,25 +75,53 @@ def remove_defaults(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0002_messaging'),
+        ("complaints", "0002_messaging"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NoticePolicy',
+            name="NoticePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(help_text='RSIT classification type', max_length=40, unique=True)),
-                ('notify', models.BooleanField(default=True, help_text='Send the first notice to the customer automatically')),
-                ('note', models.CharField(blank=True, help_text='Why the policy is so', max_length=500)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('template', models.ForeignKey(blank=True, help_text='Blank: the active notice template of the type, else the generic one', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='complaints.responsetemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        help_text="RSIT classification type", max_length=40, unique=True
+                    ),
+                ),
+                (
+                    "notify",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Send the first notice to the customer automatically",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(blank=True, help_text="Why the policy is so", max_length=500),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "template",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank: the active notice template of the type, else the generic one",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="complaints.responsetemplate",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'notice policies',
-                'ordering': ['type'],
+                "verbose_name_plural": "notice policies",
+                "ordering": ["type"],
             },
         ),
         migrations.RunPython(default_templates, remove_defaults),

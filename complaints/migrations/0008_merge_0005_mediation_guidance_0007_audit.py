@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0005_mediation_guidance'),
-        ('complaints', '0007_audit'),
+        ("complaints", "0005_mediation_guidance"),
+        ("complaints", "0007_audit"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -5,41 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0009_saved_views'),
-        ('customers', '0003_reputation_defaults'),
+        ("complaints", "0009_saved_views"),
+        ("customers", "0003_reputation_defaults"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='allocation',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.ipallocation'),
+            model_name="event",
+            name="allocation",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="customers.ipallocation",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='customer',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer'),
+            model_name="event",
+            name="customer",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="customers.customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='hosted_domain',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.domain'),
+            model_name="event",
+            name="hosted_domain",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="customers.domain",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='report',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='complaints.report'),
+            model_name="event",
+            name="report",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="complaints.report",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='service',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.service'),
+            model_name="event",
+            name="service",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="customers.service",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='ticket',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='complaints.ticket'),
+            model_name="event",
+            name="ticket",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="events",
+                to="complaints.ticket",
+            ),
         ),
     ]

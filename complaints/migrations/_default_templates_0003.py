@@ -23,13 +23,17 @@ Excerpt of the evidence (addresses of third parties are removed):
 {% endif %}
 """
 
-_CUSTOMER_TAIL = """
+_CUSTOMER_TAIL = (
+    """
 Please reply by {{ deadline }} and tell us what you found and what you changed{% if self_service_url %}, or answer on your self-service page: {{ self_service_url }}{% endif %}. Reply to this message and keep the ticket number in the subject, so your answer reaches the right case. If the problem continues and we do not hear from you, we may have to restrict the affected service to protect our network and other customers.
 
 If you believe this report is mistaken, tell us why: we review every answer.
-""" + _SIGN + """
+"""
+    + _SIGN
+    + """
 This message was sent automatically; replies are read by a person.
 """
+)
 
 
 def _notice(guidance: str) -> str:
@@ -39,7 +43,9 @@ def _notice(guidance: str) -> str:
 _SUBJECT = "[Ticket #{{ ticket_number }}] {{ type_label }}: {{ resources.0 }}{% if more_resources or resource_count > 1 %} and others{% endif %}"
 
 NOTICES = {
-    "spam": ("Notice: spam sent from your service", """
+    "spam": (
+        "Notice: spam sent from your service",
+        """
 What this means: mail that its recipients reported as unsolicited was sent from your service.
 
 Common causes:
@@ -53,8 +59,11 @@ What we ask you to do:
   1. find the source and stop it (change the passwords of affected mailboxes);
   2. remove the spam that is still waiting in your mail queue;
   3. make sure the hole cannot be used again (update the software, secure the forms).
-"""),
-    "phishing": ("Notice: phishing site on your service", """
+""",
+    ),
+    "phishing": (
+        "Notice: phishing site on your service",
+        """
 What this means: a page on your service imitates a bank, a shop or a login page to steal
 the passwords and payment details of the people who visit it. Such pages are nearly always
 placed on websites that were broken into.
@@ -67,8 +76,11 @@ What we ask you to do, as soon as possible:
 
 Because visitors lose money to phishing every hour it stays online, we may restrict access
 to the content without further notice if it is still reachable.
-"""),
-    "malware-distribution": ("Notice: malware served from your service", """
+""",
+    ),
+    "malware-distribution": (
+        "Notice: malware served from your service",
+        """
 What this means: the URLs listed above deliver malicious software (malware) to visitors.
 This usually means that the website or server was broken into and is used to spread it.
 
@@ -78,8 +90,11 @@ What we ask you to do:
   2. close the way in: update the software, remove unknown accounts, change every password
      and key used on this service;
   3. tell us what you found and what you changed.
-"""),
-    "infected-system": ("Notice: infected system on your service", """
+""",
+    ),
+    "infected-system": (
+        "Notice: infected system on your service",
+        """
 What this means: a system on the address(es) above behaves like a member of a botnet: it
 contacted a command-and-control server or a sinkhole run by security researchers. The
 system is very probably infected with malware and controlled by someone else.
@@ -90,8 +105,11 @@ What we ask you to do:
   3. change every password and key that was used on it, and patch the hole it was
      infected through;
   4. tell us what you found.
-"""),
-    "brute-force": ("Notice: login attacks from your service", """
+""",
+    ),
+    "brute-force": (
+        "Notice: login attacks from your service",
+        """
 What this means: the address(es) above tried to log in to other people's systems again and
 again (SSH, RDP, mail, FTP or web logins), guessing passwords. A server does this when it was
 broken into and a brute-force tool was installed on it.
@@ -103,8 +121,11 @@ What we ask you to do:
   3. change all passwords, use keys instead of passwords for SSH, and keep the software up
      to date;
   4. tell us what you found.
-"""),
-    "scanner": ("Notice: network scanning from your service", """
+""",
+    ),
+    "scanner": (
+        "Notice: network scanning from your service",
+        """
 What this means: the address(es) above scanned other networks for open ports or vulnerable
 services. Unless you run an announced research scanner, this usually means the system was
 compromised and is looking for its next victims.
@@ -114,8 +135,11 @@ What we ask you to do:
   2. stop the scanning and clean or reinstall the system;
   3. if the scanning is intended (security research), tell us who runs it and how the
      scanned networks can opt out.
-"""),
-    "ddos-amplifier": ("Notice: open service that can be abused for DDoS attacks", """
+""",
+    ),
+    "ddos-amplifier": (
+        "Notice: open service that can be abused for DDoS attacks",
+        """
 What this means: a service on the address(es) above answers anyone on the internet over UDP
 and sends back far more data than it receives. Attackers use such services to multiply
 the traffic of denial-of-service attacks against third parties.
@@ -131,8 +155,11 @@ How to fix the usual suspects:
 
 Please fix or firewall the service and tell us what you changed. We check again
 automatically; the ticket is closed once the service no longer answers from the internet.
-"""),
-    "vulnerable-system": ("Notice: vulnerable or exposed service on your service", """
+""",
+    ),
+    "vulnerable-system": (
+        "Notice: vulnerable or exposed service on your service",
+        """
 What this means: security researchers found a service on the address(es) above that is
 reachable from the whole internet and is vulnerable or should not be public (for example an
 open DNS resolver, NTP, memcached, SSDP, SNMP, an unprotected database such as Redis,
@@ -147,8 +174,11 @@ What we ask you to do:
     "restrict default noquery", memcached -U 0).
 
 Please tell us what you changed. We check again automatically from the next reports.
-"""),
-    "copyright": ("Notice: claimed copyright infringement on your service", """
+""",
+    ),
+    "copyright": (
+        "Notice: claimed copyright infringement on your service",
+        """
 What this means: a rights holder (or an agent acting for one) says that material on your
 service infringes their copyright. The notice names the material listed above.
 
@@ -160,8 +190,11 @@ What we ask you to do:
 
 We do not judge the dispute between you and the rights holder, but as the hosting provider
 we must act on a valid notice.
-"""),
-    "system-compromise": ("Notice: compromised system on your service", """
+""",
+    ),
+    "system-compromise": (
+        "Notice: compromised system on your service",
+        """
 What this means: we have reports that the system(s) above were broken into: an intruder
 controls them and uses them for attacks or other abuse.
 
@@ -172,14 +205,18 @@ What we ask you to do:
   3. reinstall from a known good source, restore your data from a clean backup, change
      every password and key that was used on the system;
   4. tell us what you found and what you changed.
-"""),
-    "": ("Notice: abuse report about your service", """
+""",
+    ),
+    "": (
+        "Notice: abuse report about your service",
+        """
 What we ask you to do:
   1. look into the report above and stop the activity it describes;
   2. find the cause (a compromised account, website or system, or a misused service) and
      make sure it cannot happen again;
   3. tell us what you found and what you changed.
-"""),
+""",
+    ),
 }
 
 ACKNOWLEDGEMENT = (
@@ -202,7 +239,8 @@ We have filed it under ticket{{ tickets|length|pluralize }} {% for t in tickets 
 Our customer has been informed where our policy requires it, and an agent of our team will follow up. If you have more information (log lines with time stamps and time zone, the full headers of a spam message), reply to this message and keep the ticket number in the subject: your reply is added to the ticket.
 
 Please do not send the same report again: reports about the same resource are grouped into one case. For the privacy of our customers we cannot tell you what action we take, but every report is handled.
-{% endif %}""" + _SIGN,
+{% endif %}"""
+    + _SIGN,
 )
 
 EVIDENCE_REQUEST = (
@@ -218,7 +256,8 @@ thank you for your report about {{ resources.0|default:"a resource in our networ
   - for web content: the full URL and what the page does.
 
 Please reply to this message and keep the ticket number in the subject, so your answer is added to the case.
-""" + _SIGN,
+"""
+    + _SIGN,
 )
 
 CLOSED = (
@@ -228,7 +267,8 @@ CLOSED = (
 the case you reported to us ({{ ticket_subject }}, ticket #{{ ticket_number }}) is closed: the issue has been dealt with as far as it concerns our network.
 
 Thank you for taking the time to report it. If the abuse starts again, please send a new report with fresh evidence; a reply to this message with the ticket number reopens the case.
-""" + _SIGN,
+"""
+    + _SIGN,
 )
 
 REMINDER = (
@@ -242,7 +282,8 @@ we wrote to you about the case below and have not received an answer yet.
   Last seen: {{ last_seen }}
 
 Please reply by {{ deadline }} and tell us what you found and what you changed{% if self_service_url %}, or answer on your self-service page: {{ self_service_url }}{% endif %}. Keep the ticket number in the subject of your reply. Without an answer we may have to restrict the affected service to protect our network and other customers.
-""" + _SIGN,
+"""
+    + _SIGN,
 )
 
 # type -> (notify automatically, note)

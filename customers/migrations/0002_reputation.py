@@ -6,205 +6,595 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0003_notice_policy'),
-        ('customers', '0001_initial'),
+        ("complaints", "0003_notice_policy"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BlocklistZone',
+            name="BlocklistZone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('query_suffix', models.CharField(blank=True, help_text='DNS suffix to query (DQS key suffix or local mirror); blank: not configured', max_length=253)),
-                ('lists', models.CharField(choices=[('ip', 'IP addresses'), ('domain', 'Domain names')], default='ip', max_length=8)),
-                ('codes', models.JSONField(blank=True, default=dict, help_text='Return code → meaning')),
-                ('error_codes', models.JSONField(blank=True, default=dict, help_text="Return codes that mean 'refused', never a listing")),
-                ('attack_codes', models.JSONField(blank=True, default=list, help_text='Codes that mean a compromised or infected host (e.g. XBL, CSS)')),
-                ('test_listed', models.CharField(blank=True, help_text='Self-test point that must be listed; blank: RFC 5782', max_length=253)),
-                ('test_unlisted', models.CharField(blank=True, help_text='Self-test point that must not be listed; blank: RFC 5782', max_length=253)),
-                ('delisting_url', models.URLField(blank=True, max_length=300)),
-                ('delisting_instructions', models.TextField(blank=True)),
-                ('description', models.TextField(blank=True, help_text='What the list is, and its caveats')),
-                ('rate_per_second', models.PositiveIntegerField(blank=True, help_text='Query rate limit per sweep task; blank: unlimited', null=True)),
-                ('enabled', models.BooleanField(default=False)),
-                ('nameserver', models.CharField(blank=True, help_text='HOST[:PORT] overriding DNSBL_NAMESERVER', max_length=64)),
-                ('self_test_healthy', models.BooleanField(blank=True, null=True)),
-                ('self_test_reason', models.CharField(blank=True, max_length=300)),
-                ('self_test_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                (
+                    "query_suffix",
+                    models.CharField(
+                        blank=True,
+                        help_text="DNS suffix to query (DQS key suffix or local mirror); blank: not configured",
+                        max_length=253,
+                    ),
+                ),
+                (
+                    "lists",
+                    models.CharField(
+                        choices=[("ip", "IP addresses"), ("domain", "Domain names")],
+                        default="ip",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "codes",
+                    models.JSONField(blank=True, default=dict, help_text="Return code → meaning"),
+                ),
+                (
+                    "error_codes",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Return codes that mean 'refused', never a listing",
+                    ),
+                ),
+                (
+                    "attack_codes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Codes that mean a compromised or infected host (e.g. XBL, CSS)",
+                    ),
+                ),
+                (
+                    "test_listed",
+                    models.CharField(
+                        blank=True,
+                        help_text="Self-test point that must be listed; blank: RFC 5782",
+                        max_length=253,
+                    ),
+                ),
+                (
+                    "test_unlisted",
+                    models.CharField(
+                        blank=True,
+                        help_text="Self-test point that must not be listed; blank: RFC 5782",
+                        max_length=253,
+                    ),
+                ),
+                ("delisting_url", models.URLField(blank=True, max_length=300)),
+                ("delisting_instructions", models.TextField(blank=True)),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="What the list is, and its caveats"),
+                ),
+                (
+                    "rate_per_second",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Query rate limit per sweep task; blank: unlimited",
+                        null=True,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=False)),
+                (
+                    "nameserver",
+                    models.CharField(
+                        blank=True,
+                        help_text="HOST[:PORT] overriding DNSBL_NAMESERVER",
+                        max_length=64,
+                    ),
+                ),
+                ("self_test_healthy", models.BooleanField(blank=True, null=True)),
+                ("self_test_reason", models.CharField(blank=True, max_length=300)),
+                ("self_test_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CompromiseRule',
+            name="CompromiseRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('reporters', 'Distinct reporters in a window (trust-weighted)'), ('fbl_surge', 'Feedback-loop surge'), ('listing', 'New listing on a compromised-host zone')], max_length=12)),
-                ('threshold', models.FloatField(default=3.0)),
-                ('window_minutes', models.PositiveIntegerField(default=60)),
-                ('weight', models.FloatField(default=1.0, help_text='Confidence this rule adds to a mark')),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('automatic', models.BooleanField(default=False, help_text='Take the suspension (within safety limits), not only propose')),
-                ('enabled', models.BooleanField(default=True)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reporters", "Distinct reporters in a window (trust-weighted)"),
+                            ("fbl_surge", "Feedback-loop surge"),
+                            ("listing", "New listing on a compromised-host zone"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("threshold", models.FloatField(default=3.0)),
+                ("window_minutes", models.PositiveIntegerField(default=60)),
+                (
+                    "weight",
+                    models.FloatField(default=1.0, help_text="Confidence this rule adds to a mark"),
+                ),
+                ("params", models.JSONField(blank=True, default=dict)),
+                (
+                    "automatic",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Take the suspension (within safety limits), not only propose",
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DelistingRequest',
+            name="DelistingRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('spamhaus', 'Spamhaus'), ('gmail', 'Gmail / Postmaster Tools'), ('outlook', 'Outlook.com (SNDS / JMRP)'), ('yahoo', 'Yahoo / AOL'), ('icloud', 'Apple iCloud Mail'), ('barracuda', 'Barracuda'), ('spamcop', 'SpamCop'), ('uceprotect', 'UCEPROTECT'), ('mailspike', 'Mailspike'), ('psbl', 'PSBL'), ('other', 'Other')], max_length=16)),
-                ('resource', models.CharField(blank=True, help_text='IP, range or domain', max_length=253)),
-                ('requested_at', models.DateTimeField()),
-                ('reference', models.CharField(blank=True, help_text="Provider's ticket number", max_length=200)),
-                ('status', models.CharField(choices=[('open', 'Open (to be sent)'), ('submitted', 'Submitted'), ('granted', 'Granted'), ('refused', 'Refused'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('outcome', models.TextField(blank=True)),
-                ('next_reminder_at', models.DateTimeField(blank=True, null=True)),
-                ('last_reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.customer')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("spamhaus", "Spamhaus"),
+                            ("gmail", "Gmail / Postmaster Tools"),
+                            ("outlook", "Outlook.com (SNDS / JMRP)"),
+                            ("yahoo", "Yahoo / AOL"),
+                            ("icloud", "Apple iCloud Mail"),
+                            ("barracuda", "Barracuda"),
+                            ("spamcop", "SpamCop"),
+                            ("uceprotect", "UCEPROTECT"),
+                            ("mailspike", "Mailspike"),
+                            ("psbl", "PSBL"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "resource",
+                    models.CharField(blank=True, help_text="IP, range or domain", max_length=253),
+                ),
+                ("requested_at", models.DateTimeField()),
+                (
+                    "reference",
+                    models.CharField(
+                        blank=True, help_text="Provider's ticket number", max_length=200
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open (to be sent)"),
+                            ("submitted", "Submitted"),
+                            ("granted", "Granted"),
+                            ("refused", "Refused"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("outcome", models.TextField(blank=True)),
+                ("next_reminder_at", models.DateTimeField(blank=True, null=True)),
+                ("last_reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='DelistingEvent',
+            name="DelistingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('status', 'Status change'), ('note', 'Follow-up'), ('reminder', 'Reminder')], max_length=10)),
-                ('old_status', models.CharField(blank=True, max_length=10)),
-                ('new_status', models.CharField(blank=True, max_length=10)),
-                ('text', models.TextField(blank=True)),
-                ('at', models.DateTimeField()),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='customers.delistingrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("status", "Status change"),
+                            ("note", "Follow-up"),
+                            ("reminder", "Reminder"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("old_status", models.CharField(blank=True, max_length=10)),
+                ("new_status", models.CharField(blank=True, max_length=10)),
+                ("text", models.TextField(blank=True)),
+                ("at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="customers.delistingrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Listing',
+            name="Listing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resource', models.CharField(help_text='IP address or domain, canonical text', max_length=253)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('new', 'New'), ('active', 'Active'), ('delisted', 'Delisted')], default='new', max_length=10)),
-                ('codes', models.JSONField(blank=True, default=list)),
-                ('meanings', models.JSONField(blank=True, default=list)),
-                ('txt', models.CharField(blank=True, max_length=500)),
-                ('first_seen', models.DateTimeField()),
-                ('last_seen', models.DateTimeField()),
-                ('listed_since', models.DateTimeField(help_text='Start of the current listing episode')),
-                ('delisted_at', models.DateTimeField(blank=True, null=True)),
-                ('allocation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.ipallocation')),
-                ('customer', models.ForeignKey(blank=True, help_text='Holder at the first sighting of this episode; empty: our unallocated space', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='listings', to='customers.customer')),
-                ('hosted_domain', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.domain')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.service')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='listings', to='complaints.ticket')),
-                ('zone', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='listings', to='customers.blocklistzone')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "resource",
+                    models.CharField(
+                        help_text="IP address or domain, canonical text", max_length=253
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("new", "New"), ("active", "Active"), ("delisted", "Delisted")],
+                        default="new",
+                        max_length=10,
+                    ),
+                ),
+                ("codes", models.JSONField(blank=True, default=list)),
+                ("meanings", models.JSONField(blank=True, default=list)),
+                ("txt", models.CharField(blank=True, max_length=500)),
+                ("first_seen", models.DateTimeField()),
+                ("last_seen", models.DateTimeField()),
+                (
+                    "listed_since",
+                    models.DateTimeField(help_text="Start of the current listing episode"),
+                ),
+                ("delisted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "allocation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.ipallocation",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Holder at the first sighting of this episode; empty: our unallocated space",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="listings",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "hosted_domain",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.domain",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.service",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="listings",
+                        to="complaints.ticket",
+                    ),
+                ),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="listings",
+                        to="customers.blocklistzone",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_seen'],
+                "ordering": ["-last_seen"],
             },
         ),
         migrations.AddField(
-            model_name='delistingrequest',
-            name='listing',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='delisting_requests', to='customers.listing'),
+            model_name="delistingrequest",
+            name="listing",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="delisting_requests",
+                to="customers.listing",
+            ),
         ),
         migrations.CreateModel(
-            name='ListingHistory',
+            name="ListingHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_state', models.CharField(blank=True, max_length=10)),
-                ('new_state', models.CharField(max_length=10)),
-                ('codes', models.JSONField(blank=True, default=list)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('at', models.DateTimeField()),
-                ('listing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='customers.listing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_state", models.CharField(blank=True, max_length=10)),
+                ("new_state", models.CharField(max_length=10)),
+                ("codes", models.JSONField(blank=True, default=list)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("at", models.DateTimeField()),
+                (
+                    "listing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="customers.listing",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'listing history',
-                'ordering': ['at', 'pk'],
+                "verbose_name_plural": "listing history",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceCompromise',
+            name="ServiceCompromise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resource', models.CharField(blank=True, max_length=253)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('score', models.FloatField(default=0.0)),
-                ('proposal', models.CharField(blank=True, choices=[('', 'None'), ('proposed', 'Suspension proposed'), ('action_created', 'Suspension action created'), ('blocked', 'Not proposed (protected customer or safety limit)')], max_length=16)),
-                ('proposal_note', models.CharField(blank=True, max_length=300)),
-                ('action_id', models.BigIntegerField(blank=True, help_text='complaints Action id', null=True)),
-                ('created_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='marks', to='customers.compromiserule')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='compromises', to='customers.service')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='complaints.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("resource", models.CharField(blank=True, max_length=253)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("score", models.FloatField(default=0.0)),
+                (
+                    "proposal",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None"),
+                            ("proposed", "Suspension proposed"),
+                            ("action_created", "Suspension action created"),
+                            ("blocked", "Not proposed (protected customer or safety limit)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("proposal_note", models.CharField(blank=True, max_length=300)),
+                (
+                    "action_id",
+                    models.BigIntegerField(blank=True, help_text="complaints Action id", null=True),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="marks",
+                        to="customers.compromiserule",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="compromises",
+                        to="customers.service",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="complaints.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='DomainCheck',
+            name="DomainCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(max_length=253)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('selectors', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('pending', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=8)),
-                ('findings', models.JSONField(blank=True, default=list)),
-                ('worst_severity', models.CharField(blank=True, choices=[('ok', 'OK'), ('info', 'Info'), ('warning', 'Warning'), ('error', 'Error')], max_length=8)),
-                ('error', models.TextField(blank=True)),
-                ('elapsed_s', models.FloatField(blank=True, null=True)),
-                ('checked_at', models.DateTimeField()),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.customer')),
-                ('sent_message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='complaints.message')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='domain_checks', to='complaints.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(max_length=253)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("selectors", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Running"), ("done", "Done"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("findings", models.JSONField(blank=True, default=list)),
+                (
+                    "worst_severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ok", "OK"),
+                            ("info", "Info"),
+                            ("warning", "Warning"),
+                            ("error", "Error"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("elapsed_s", models.FloatField(blank=True, null=True)),
+                ("checked_at", models.DateTimeField()),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "sent_message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="complaints.message",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="domain_checks",
+                        to="complaints.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-checked_at'],
-                'indexes': [models.Index(fields=['domain', '-checked_at'], name='domaincheck_domain_idx')],
+                "ordering": ["-checked_at"],
+                "indexes": [
+                    models.Index(fields=["domain", "-checked_at"], name="domaincheck_domain_idx")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['state', '-first_seen'], name='listing_state_idx'),
+            model_name="listing",
+            index=models.Index(fields=["state", "-first_seen"], name="listing_state_idx"),
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['customer', 'state'], name='listing_customer_idx'),
+            model_name="listing",
+            index=models.Index(fields=["customer", "state"], name="listing_customer_idx"),
         ),
         migrations.AddConstraint(
-            model_name='listing',
-            constraint=models.UniqueConstraint(fields=('resource', 'zone'), name='listing_one_per_zone'),
+            model_name="listing",
+            constraint=models.UniqueConstraint(
+                fields=("resource", "zone"), name="listing_one_per_zone"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delistingrequest',
-            index=models.Index(condition=models.Q(('status__in', ['open', 'submitted'])), fields=['next_reminder_at'], name='delisting_pending_idx'),
+            model_name="delistingrequest",
+            index=models.Index(
+                condition=models.Q(("status__in", ["open", "submitted"])),
+                fields=["next_reminder_at"],
+                name="delisting_pending_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicecompromise',
-            constraint=models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('service', 'rule'), name='compromise_one_open_per_rule'),
+            model_name="servicecompromise",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("resolved_at__isnull", True)),
+                fields=("service", "rule"),
+                name="compromise_one_open_per_rule",
+            ),
         ),
     ]

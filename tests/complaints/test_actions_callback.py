@@ -30,7 +30,7 @@ def test_callback_completes_once_and_replays_are_refused(
     users,
     webhook_server,
     live_server,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.SITE_URL = live_server.url
     action = _accepted_action(users, webhook_server)

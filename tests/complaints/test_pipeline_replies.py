@@ -54,5 +54,7 @@ def test_a_reply_quoting_our_notice_adds_no_event_about_the_customer(ticket: Tic
 
 def test_a_forged_token_is_treated_as_an_ordinary_complaint(ticket: Ticket) -> None:
     forged = f"abuse+{ticket.pk}-c-0000000000@desk.example"
-    [outcome] = file_reports(reply(forged, "Spam from 203.0.113.5 at 2024-05-07 10:00 UTC, headers attached."))
+    [outcome] = file_reports(
+        reply(forged, "Spam from 203.0.113.5 at 2024-05-07 10:00 UTC, headers attached.")
+    )
     assert Report.objects.get(pk=outcome.report_id).kind == "complaint"
