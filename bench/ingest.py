@@ -31,7 +31,29 @@ from pathlib import Path
 from _setup import REPO, bench_module, django_on_bench_database
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
-WORDS = ["server", "hosting", "customer", "attack", "traffic", "login", "password", "blocked", "firewall", "report", "abuse", "please", "stop", "immediately", "urgent", "network", "logs", "attached", "evidence", "website", "compromised"]
+WORDS = [
+    "server",
+    "hosting",
+    "customer",
+    "attack",
+    "traffic",
+    "login",
+    "password",
+    "blocked",
+    "firewall",
+    "report",
+    "abuse",
+    "please",
+    "stop",
+    "immediately",
+    "urgent",
+    "network",
+    "logs",
+    "attached",
+    "evidence",
+    "website",
+    "compromised",
+]
 
 
 def ip_from(rng: random.Random, networks: list[str]) -> str:

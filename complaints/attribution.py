@@ -57,33 +57,23 @@ def url_host(url: str | None) -> tuple[str | None, str | None]:
 
 
 def attribute(subjects: Sequence[Subject]) -> list[Attributed]:
-    ip_indexes = [i for i, s in enumerate(subjects) if s.ip]
+    ips = {i: s.ip for i, s in enumerate(subjects) if s.ip}
     holdings = holdings_at(
-        [(subjects[i].ip, subjects[i].observed_at) for i in ip_indexes], normalized=True
-    )  # type: ignore[misc]
-    holding_of = dict(zip(ip_indexes, holdings, strict=True))
-    unheld = [i for i in ip_indexes if holding_of[i] is None]
-    ours = dict(
-        zip(
-            unheld,
-            ips_in_our_networks([subjects[i].ip for i in unheld], normalized=True),
-            strict=True,
-        )
-    )  # type: ignore[misc]
+        [(ip, subjects[i].observed_at) for i, ip in ips.items()], normalized=True
+    )
+    holding_of = dict(zip(ips, holdings, strict=True))
+    unheld = [i for i in ips if holding_of[i] is None]
+    inside = ips_in_our_networks([ips[i] for i in unheld], normalized=True)
+    ours = dict(zip(unheld, inside, strict=True))
 
     # Domains are needed for events without an IP, on shared space, or outside our space.
-    need_domain = [
-        i
-        for i, s in enumerate(subjects)
-        if s.host and (not s.ip or holding_of[i] is None or holding_of[i].shared)  # type: ignore[union-attr]
-    ]
-    domain_of = dict(
-        zip(
-            need_domain,
-            domain_holdings_at([(subjects[i].host, subjects[i].observed_at) for i in need_domain]),
-            strict=True,
-        )  # type: ignore[misc]
-    )
+    hosts: dict[int, str] = {}
+    for i, s in enumerate(subjects):
+        holding = holding_of.get(i)
+        if s.host and (holding is None or holding.shared):
+            hosts[i] = s.host
+    covering = domain_holdings_at([(host, subjects[i].observed_at) for i, host in hosts.items()])
+    domain_of = dict(zip(hosts, covering, strict=True))
 
     answers: list[Attributed] = []
     for index, subject in enumerate(subjects):

@@ -25,6 +25,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -502,7 +503,7 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
         per_customer = key.count(":") == 2 and key.startswith("abuse:")
         resource = "" if per_customer else key.split(":", 3)[-1]
         if per_customer:
-            subject = f"{label}: {names.get(who.customer_id, 'customer')}"
+            subject = f"{label}: {names.get(who.customer_id or 0, 'customer')}"
         else:
             subject = f"{label} from {resource}"
         complete = any(verdicts[row.report_id].status == "complete" for row in group)
@@ -532,7 +533,7 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
                                   ELSE complaints_ticket.evidence_status END
         RETURNING id, aggregation_key
     """  # noqa: S608 - column names and OPEN_STATUSES are constants
-    params: list[object] = [
+    params: list[Any] = [
         keys,
         subjects,
         types,
@@ -547,18 +548,18 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
         cursor.execute(
             sql.replace("%%DEFAULT%%", "%s"),
             # The defaults' placeholders stand in the SELECT list, before the arrays'.
-            _ticket_default_params(set(explicit.split(", "))) + params,
+            [*_ticket_default_params(set(explicit.split(", "))), *params],
         )
         # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
         return {key: ticket_id for ticket_id, key in cursor.fetchall()}
 
 
-def _ticket_defaults(explicit: set[str]) -> list[tuple[str, object]]:
+def _ticket_defaults(explicit: set[str]) -> list[tuple[str, Any]]:
     """(column, value) for every other NOT NULL column of Ticket, from the model's defaults:
     fields added later by other features keep working with the bulk insert."""
-    found = []
+    found: list[tuple[str, Any]] = []
     for model_field in Ticket._meta.concrete_fields:
-        column = model_field.column
+        column = str(model_field.column)
         if column in explicit or model_field.primary_key or model_field.null:
             continue
         if getattr(model_field, "generated", False):
@@ -578,7 +579,7 @@ def _ticket_column_defaults(explicit: set[str]) -> tuple[str, str]:
     return columns, values
 
 
-def _ticket_default_params(explicit: set[str]) -> list[object]:
+def _ticket_default_params(explicit: set[str]) -> list[Any]:
     return [value for _, value in _ticket_defaults(explicit)]
 
 

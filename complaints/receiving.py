@@ -110,7 +110,7 @@ def _receive_batch(arrivals: Sequence[Arrival]) -> list[Received]:
 
 def _known_mailbox_messages(arrivals: Sequence[Arrival]) -> dict[int, int]:
     """Index of each arrival already received from its mailbox -> its report id."""
-    keyed = {
+    keyed: dict[tuple[int, int | None, int | None], int] = {
         (a.mailbox.pk, a.uidvalidity, a.uid): i
         for i, a in enumerate(arrivals)
         if a.mailbox is not None and a.uid is not None

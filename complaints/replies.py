@@ -64,5 +64,5 @@ def replies_among(raws: Mapping[int, bytes]) -> set[int]:
             direction=Message.Direction.INBOUND
         )
         for msgid in ours.values_list("message_id", flat=True):
-            replies |= referenced[msgid]
+            replies |= referenced.get(msgid or "", set())
     return replies

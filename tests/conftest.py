@@ -21,6 +21,7 @@ from accounts import roles
 from accounts.services import api_token_issue, user_with_roles_ensure
 from tests.servers.dovecot import dovecot  # noqa: F401 - session fixture (IMAP tests)
 from tests.servers.smtp import smtp_server  # noqa: F401 - fixture (outbound mail tests)
+from tests.servers.webhook import webhook_server  # noqa: F401 - fixture (provisioning tests)
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = REPO / "test-output"

@@ -11,10 +11,9 @@ from complaints import actions
 from complaints.action_tasks import action_execute_task
 from complaints.models import Action
 from tests.complaints.actions_support import make_ticket
-from tests.servers.webhook import webhook_server  # noqa: F401 - fixture
 
 
-def _accepted_action(users, webhook_server):  # noqa: F811
+def _accepted_action(users, webhook_server):
     webhook_server.behave("accept")
     action = actions.action_request(
         ticket=make_ticket(), kind="suspend", reason="Phishing", actor=users["agent"]
@@ -64,7 +63,7 @@ def test_callback_completes_once_and_replays_are_refused(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_server_answering_twice_changes_nothing(users, webhook_server, live_server, settings):  # noqa: F811
+def test_server_answering_twice_changes_nothing(users, webhook_server, live_server, settings):
     """The provider answers 'done' and then also calls back 'failed' for the same action."""
     settings.SITE_URL = live_server.url
     webhook_server.behave("done+callback")
@@ -83,7 +82,7 @@ def test_server_answering_twice_changes_nothing(users, webhook_server, live_serv
 
 
 @pytest.mark.django_db
-def test_callback_for_unknown_action_or_garbage(client, webhook_server):  # noqa: F811
+def test_callback_for_unknown_action_or_garbage(client, webhook_server):
     from complaints import provisioning
 
     body = b'{"idempotency_key": "00000000-0000-0000-0000-000000000000", "status": "done"}'
