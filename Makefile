@@ -83,8 +83,14 @@ check-deploy: venv
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} ALLOWED_HOSTS=desk.example \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
-bench: setup
+# The benchmarks of bench/ (each ends with one JSON line of its figures).
+bench: setup sysdeps
+	$(PIP) install --quiet -e '.[dev,bench]'
 	$(PY) bench/resolve.py
+	$(PY) bench/ingest.py
+	$(PY) bench/queue.py
+	$(PY) bench/dnsbl.py
+	$(PY) bench/parse_shadowserver.py
 
 clean: stop
 	rm -rf var staticfiles test-output

@@ -191,3 +191,43 @@ def _evidence(ticket: Ticket, ip: str, type_: str, when: dt.datetime, n: int) ->
                       "customer": ticket.customer, "service": ticket.service,
                       "evidence": report.evidence},
         )  # fmt: skip
+
+
+def seed_report_stream(*, count: int = 400) -> dict[str, int]:
+    """File a realistic stream of complaints about the demo customers through the real
+    intake (receive, parse, attribute, aggregate), once: a second run finds the stream's
+    receipts and adds nothing. A few unreadable messages land in the quarantine."""
+    import random
+
+    from complaints.demo_reports import mixed
+    from complaints.models import Receipt
+    from complaints.processing import reports_process
+    from complaints.receiving import Arrival, reports_receive
+    from customers.models import IPAllocation
+
+    if Receipt.objects.filter(path__startswith="demo-stream/").exists():
+        return {"reports": 0}
+    now = timezone.now()
+    held = IPAllocation.objects.filter(shared=False, valid_to__isnull=True, network__masklen__gte=24)
+    networks = sorted({str(a.network) for a in held if a.network.version == 4})
+    if not networks:
+        return {"reports": 0}
+    rng = random.Random(2026)
+    raws = [mixed(rng, networks, now - timedelta(minutes=rng.randrange(72 * 60)), n) for n in range(count)]
+    raws.append(b"\x00\x01garbled bytes from a broken mail gateway\xff\xfe" * 20)
+    raws.append(
+        b"From: someone@victim.example.org\r\nSubject: Your network is bad\r\n\r\n"
+        b"Stop the attacks from your servers now!\r\n"
+    )
+    filed = 0
+    for start in range(0, len(raws), 100):
+        chunk = raws[start : start + 100]
+        received = reports_receive(
+            [
+                Arrival(raw=raw, channel=Receipt.Channel.FILE, path=f"demo-stream/{start + i}")
+                for i, raw in enumerate(chunk)
+            ],
+            queue=False,
+        )
+        filed += len(reports_process([r.report_id for r in received if r.outcome == "new"]))
+    return {"reports": filed}

@@ -1,6 +1,9 @@
-"""``make run``: the web server, a Celery worker and beat as one foreground process group.
+"""``make run``: the web server, a Celery worker, beat and a local mail sink as one
+foreground process group.
 
-Ctrl-C (or any child exiting) stops all three. The embedded database and Redis are not
+Outbound mail (acknowledgements, notices, replies) goes to an aiosmtpd server on
+127.0.0.1:1025 that stores every message in the Maildir ``var/outbox`` — the demo never
+mails anyone. Ctrl-C (or any child exiting) stops them all. The embedded database and Redis are not
 children: they belong to ``trustsafety.embedded`` and outlive this process (``make stop``)."""
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ def main() -> int:
         "worker": [
             python, "-m", "celery", "-A", "trustsafety", "worker", "-Q", "ingest,checks,default",
             "--concurrency", "2", "-l", "info", "-n", "desk@%h",
+        ],
+        "mail-sink": [
+            python, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:1025",
+            "-c", "aiosmtpd.handlers.Mailbox", str(BASE_DIR / "var" / "outbox"),
         ],
         "beat": [
             python, "-m", "celery", "-A", "trustsafety", "beat", "-l", "info",

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, seed_users
+from complaints.demo import seed_report_stream, seed_tickets
 from customers.demo import seed_registry
+from customers.reputation_demo import seed_reputation
 
 
 class Command(BaseCommand):
@@ -26,6 +28,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo registry: {registry['customers']} customers, {registry['allocations']} allocations "
             f"({registry['allocations_created']} new)."
+        )
+        stream = seed_report_stream()
+        tickets = seed_tickets()
+        reputation = seed_reputation()
+        self.stdout.write(
+            f"Demo desk: {stream['reports']} new reports filed, {tickets['created']} new demo cases, "
+            f"reputation {reputation}."
         )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r}):")
         for username, held in users:
