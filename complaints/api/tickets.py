@@ -101,6 +101,7 @@ class TicketListApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        operation_id="tickets_list",
         parameters=_LIST_PARAMETERS,
         responses=inline_serializer(
             "TicketPage",
@@ -139,6 +140,7 @@ class TicketDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        operation_id="tickets_retrieve",
         parameters=[OpenApiParameter("ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         responses=TicketDetailSerializer,
     )
