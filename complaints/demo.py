@@ -208,12 +208,17 @@ def seed_report_stream(*, count: int = 400) -> dict[str, int]:
     if Receipt.objects.filter(path__startswith="demo-stream/").exists():
         return {"reports": 0}
     now = timezone.now()
-    held = IPAllocation.objects.filter(shared=False, valid_to__isnull=True, network__masklen__gte=24)
+    held = IPAllocation.objects.filter(
+        shared=False, valid_to__isnull=True, network__masklen__gte=24
+    )
     networks = sorted({str(a.network) for a in held if a.network.version == 4})
     if not networks:
         return {"reports": 0}
     rng = random.Random(2026)
-    raws = [mixed(rng, networks, now - timedelta(minutes=rng.randrange(72 * 60)), n) for n in range(count)]
+    raws = [
+        mixed(rng, networks, now - timedelta(minutes=rng.randrange(72 * 60)), n)
+        for n in range(count)
+    ]
     raws.append(b"\x00\x01garbled bytes from a broken mail gateway\xff\xfe" * 20)
     raws.append(
         b"From: someone@victim.example.org\r\nSubject: Your network is bad\r\n\r\n"
