@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
-from accounts import roles
+from accounts.admin_access import DeskAdminOnly, ReadOnlyForDeskAdmins
 from complaints.mailboxes import (
     MAILBOX_EDITABLE_FIELDS,
     mailbox_create,
@@ -27,47 +27,6 @@ from complaints.mailboxes import (
 )
 from complaints.models import Event, Mailbox, Receipt, Report, Reporter
 from complaints.permissions import tickets_visible_to
-
-
-def is_desk_admin(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(
-        user.is_active
-        and (user.is_superuser or (user.is_staff and roles.has_any_role(user, {roles.ADMIN})))
-    )
-
-
-class DeskAdminOnly(admin.ModelAdmin):
-    """Visible and editable by desk admins only."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_desk_admin(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_desk_admin(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_desk_admin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_desk_admin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_desk_admin(request)
-
-
-class ReadOnlyForDeskAdmins(DeskAdminOnly):
-    """Records made by the intake: looked at here, never edited or deleted."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 # --- mailboxes ----------------------------------------------------------------------------
 
