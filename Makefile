@@ -75,7 +75,7 @@ lint: venv
 	$(MANAGE) makemigrations --check --dry-run
 
 # Production settings must pass Django's deployment checklist.
-check-deploy: venv
+check-deploy: venv node
 	DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(60))') \
 	  FIELD_ENCRYPTION_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
 	  PROVISIONING_WEBHOOK_SECRET=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(40))') \
