@@ -12,7 +12,8 @@ import zipfile
 
 import pytest
 from django.test import override_settings
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from complaints.models import Report
 from tests.complaints.pipeline import file_reports
@@ -102,7 +103,7 @@ def test_the_per_message_deadline_has_its_own_reason() -> None:
         # template syntax: all readable, so all filed with the address they name.
         HEAD.replace(b"Subject: report", b"Subject: =?utf-8?q?a=0D=0ABcc:_victim@example.org?=")
         + b"Content-Type: text/plain; charset=x-made-up\r\n\r\n"
-        + "SSH brute force from 203.0.113.9 at 2024-05-06 10:00 UTC {{ settings.SECRET_KEY }} {% load x %}".encode()
+        + b"SSH brute force from 203.0.113.9 at 2024-05-06 10:00 UTC {{ settings.SECRET_KEY }} {% load x %}"
         + b"\xff\xfe\r\n",
         HEAD
         + b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"

@@ -34,7 +34,9 @@ def test_an_admin_issues_a_token_and_sees_the_key_once(users: dict) -> None:
     client = Client()
     client.force_login(admin_user)
     response = client.post(
-        "/admin/accounts/apitoken/add/", {"user": users[roles.AGENT].pk, "name": "laptop"}, follow=True
+        "/admin/accounts/apitoken/add/",
+        {"user": users[roles.AGENT].pk, "name": "laptop"},
+        follow=True,
     )
     page = response.content.decode()
     token = ApiToken.objects.get(name="laptop")
