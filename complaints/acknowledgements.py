@@ -247,8 +247,15 @@ def _acknowledge_one(report: Report, to: str, report_message_id: str) -> int | N
             )
         )
     )
+    # An insufficient complaint about our space is answered with the request for evidence
+    # (DESIGN.md evidence check): same one-per-report acknowledgement, different words.
+    asks_evidence = (
+        bool(ticket_ids)
+        and report.evidence_status == Report.Evidence.INSUFFICIENT
+        and "not-our-network" not in (report.evidence_reasons or [])
+    )
     template = template_for(
-        purpose="acknowledgement",
+        purpose="evidence_request" if asks_evidence else "acknowledgement",
         audience="reporter",
         type_=Ticket.objects.filter(pk__in=ticket_ids[:1]).values_list("type", flat=True).first()
         or "",

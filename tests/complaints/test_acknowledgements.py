@@ -217,3 +217,31 @@ def test_acknowledgement_arrives_as_auto_replied_and_threads(
     assert reply_token_parse(str(mail["Reply-To"])) == (ack.ticket_id, "reporter")
     report.refresh_from_db()
     assert report.acknowledged_at is not None
+
+
+def test_an_insufficient_complaint_about_our_space_gets_the_evidence_request(world: World) -> None:
+    raw = (
+        f"From: SOC Team <{KNOWN_REPORTER}>\nTo: abuse@desk.example\n"
+        "Subject: Attacks from your server\nMessage-ID: <bare-1@reporter.example.org>\n\n"
+        "Your customer 192.0.2.70 keeps attacking us. Make it stop.\n"
+    ).encode()
+    report = file_and_react(raw)
+    assert report.evidence_status == "insufficient" and "no-timestamp" in report.evidence_reasons
+    [ack] = acks()
+    assert ack.template is not None and ack.template.purpose == "evidence_request"
+    assert "time of the abuse" in ack.body and "log lines" in ack.body
+
+
+def test_a_complaint_about_someone_elses_network_is_told_so_not_asked_for_evidence(
+    world: World,
+) -> None:
+    raw = (
+        f"From: SOC Team <{KNOWN_REPORTER}>\nTo: abuse@desk.example\n"
+        "Subject: Attacks\nMessage-ID: <bare-2@reporter.example.org>\n\n"
+        "Host 203.0.113.99 keeps attacking us.\n"
+    ).encode()
+    report = file_and_react(raw)
+    [ack] = acks()
+    assert report.not_our_network
+    assert ack.template is not None and ack.template.purpose == "acknowledgement"
+    assert "does not belong" in ack.body or "belongs to our network" in ack.body
