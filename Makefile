@@ -11,9 +11,9 @@ PORT ?= 8000
 SYSTEM_PACKAGES := chromium dovecot-imapd rbldnsd nsd
 SYSTEM_BINARIES := chromium dovecot rbldnsd nsd
 
-.PHONY: run test setup venv node sysdeps services migrate static stop lint check-deploy bench clean
+.PHONY: run test setup venv node rundeps sysdeps services migrate static stop lint check-deploy bench clean
 
-run: setup
+run: setup rundeps
 	$(MANAGE) seed_demo
 	@echo
 	@echo "  Trust & Safety Desk: http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/docs/)"
@@ -39,6 +39,14 @@ node: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The demo's blocklist server (optional: without it the demo sweep reports the zone down).
+rundeps:
+	@command -v rbldnsd >/dev/null 2>&1 || [ -x /usr/sbin/rbldnsd ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rbldnsd >/dev/null; \
+	  else echo "optional: apt-get install rbldnsd for the demo blocklist"; fi; }
+	@-systemctl disable --now rbldnsd >/dev/null 2>&1 || true
 
 sysdeps:
 	@missing=""; for b in $(SYSTEM_BINARIES); do \

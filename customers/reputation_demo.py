@@ -11,6 +11,7 @@ DNS. Zones stay disabled (unconfigured), as after a fresh install.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -101,3 +102,39 @@ def seed_reputation() -> dict[str, int]:
         )  # fmt: skip
         requests += 1
     return {"listings": created, "delisting_requests": requests}
+
+
+# A blocklist the demo can really sweep: rbldnsd, started by ``make run`` when installed,
+# serves this zone on loopback (trustsafety/devrun.py); nothing leaves the machine.
+DEMO_ZONE_NAME = "Demo blocklist (local rbldnsd)"
+DEMO_ZONE_SUFFIX = "bl.desk.test"
+DEMO_ZONE_NAMESERVER = "127.0.0.1:5354"
+DEMO_ZONE_LISTED = ["198.18.0.9", "198.18.0.130", "100.64.8.33"]
+
+
+def demo_zone_data() -> str:
+    """rbldnsd ip4set data: the RFC 5782 test point and a few demo customers' addresses."""
+    lines = [":127.0.0.2:Listed in the desk's demo blocklist; see $", "127.0.0.2"]
+    lines += DEMO_ZONE_LISTED
+    return "\n".join(lines) + "\n"
+
+
+def seed_demo_zone(data_dir: Path) -> BlocklistZone:
+    """Write the demo zone's data for rbldnsd and enable a zone row that queries it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "demo.data").write_text(demo_zone_data())
+    (data_dir / "demo.data").chmod(0o644)
+    zone, _ = BlocklistZone.objects.update_or_create(
+        name=DEMO_ZONE_NAME,
+        defaults={
+            "query_suffix": DEMO_ZONE_SUFFIX,
+            "lists": BlocklistZone.Lists.IP,
+            "codes": {"127.0.0.2": "listed in the demo blocklist"},
+            "nameserver": DEMO_ZONE_NAMESERVER,
+            "enabled": True,
+            "description": "A zone served by a local rbldnsd during `make run`, so the demo's "
+            "beat sweep and `dnsbl_sweep` query a real DNS server. Not a real list.",
+            "delisting_instructions": "Remove the address from var/dnsbl/demo.data.",
+        },
+    )
+    return zone

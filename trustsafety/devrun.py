@@ -9,6 +9,8 @@ children: they belong to ``trustsafety.embedded`` and outlive this process (``ma
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,6 +42,18 @@ def main() -> int:
             "-s", str(BASE_DIR / "var" / "celerybeat-schedule"),
         ],
     }  # fmt: skip
+    rbldnsd = shutil.which("rbldnsd") or (
+        "/usr/sbin/rbldnsd" if Path("/usr/sbin/rbldnsd").exists() else None
+    )
+    zone_data = BASE_DIR / "var" / "dnsbl" / "demo.data"
+    if rbldnsd and zone_data.exists():
+        # The demo blocklist (customers.reputation_demo) on loopback, so sweeps are real.
+        commands["blocklist"] = [
+            rbldnsd, "-n", "-b", "127.0.0.1/5354", "-w", str(zone_data.parent),
+            *(["-u", "nobody"] if os.geteuid() == 0 else []), "bl.desk.test:ip4set:demo.data",
+        ]  # fmt: skip
+    else:
+        print("rbldnsd is not installed: the demo blocklist sweep will report its zone unreachable")
     children = {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}  # noqa: S603
 
     def stop_all(*_: object) -> None:

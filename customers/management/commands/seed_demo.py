@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.demo import DEMO_PASSWORD, seed_users
 from complaints.demo import seed_report_stream, seed_tickets
 from customers.demo import seed_registry
-from customers.reputation_demo import seed_reputation
+from customers.reputation_demo import seed_demo_zone, seed_reputation
 
 
 class Command(BaseCommand):
@@ -32,6 +32,7 @@ class Command(BaseCommand):
         stream = seed_report_stream()
         tickets = seed_tickets()
         reputation = seed_reputation()
+        seed_demo_zone(settings.BASE_DIR / "var" / "dnsbl")
         self.stdout.write(
             f"Demo desk: {stream['reports']} new reports filed, {tickets['created']} new demo cases, "
             f"reputation {reputation}."
