@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
+
+from complaints.parsers.mime import Document
+
 _RESULT = re.compile(r"\b(dmarc|dkim|spf)\s*=\s*(\w+)(?P<props>[^;]*)", re.IGNORECASE)
 _HEADER_D = re.compile(r"header\.(?:d|i)\s*=\s*@?([A-Za-z0-9.-]+)", re.IGNORECASE)
 
@@ -51,3 +55,11 @@ def _aligned(signing_domain: str, from_domain: str) -> bool:
         or from_domain.endswith("." + signing_domain)
         or signing_domain.endswith("." + from_domain)
     )
+
+
+def document_sender(doc: Document, fallback: str | None = None) -> tuple[str, bool]:
+    """(sender address, authenticated at our border) of a loaded mail; the parser's idea of
+    the reporter stands in when the mail has no usable From."""
+    sender = (doc.from_address or fallback or "").lower()[:320]
+    results = doc.headers("Authentication-Results")
+    return sender, sender_authenticated(results, sender, settings.TRUSTED_AUTHSERV_IDS)

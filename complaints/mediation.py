@@ -345,8 +345,9 @@ class _Inbound:
 
 
 def _inbound_read(report_or_raw: Report | bytes) -> _Inbound:
+    from complaints.mail_auth import document_sender
     from complaints.parsers import autoreply, mime
-    from complaints.processing import _sender, limits
+    from complaints.processing import limits
 
     report: Report | None
     if isinstance(report_or_raw, Report):
@@ -372,9 +373,7 @@ def _inbound_read(report_or_raw: Report | bytes) -> _Inbound:
     if report is not None and report.processed_at is not None:
         sender, authenticated = report.sender, report.sender_authenticated
     else:
-        from complaints.parsers.base import ParseResult
-
-        sender, authenticated = _sender(raw, ParseResult(format="reply"))
+        sender, authenticated = document_sender(doc)
     return _Inbound(
         raw=raw,
         report=report,

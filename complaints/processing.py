@@ -34,11 +34,12 @@ from django.utils import timezone
 from complaints import classification
 from complaints.attribution import Attributed, Subject, attribute, url_host
 from complaints.evidence import evidence_verdict
-from complaints.mail_auth import sender_authenticated
+from complaints.mail_auth import document_sender
 from complaints.models import Report, Reporter, ReportRaw, Ticket
 from complaints.models.tickets import OPEN_STATUSES
 from complaints.parsers import registry
 from complaints.parsers.base import Limits, ParsedEvent, ParseError, ParseResult
+from complaints.parsers.mime import Document, load
 from complaints.parsers.util import normalize_domain, normalize_ip
 from complaints.replies import replies_among
 
@@ -180,14 +181,21 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
         "report_id", "content", "filename", "report__received_at"
     )
     bounds = limits()
-    raws = {
-        report_id: (bytes(content), filename, received_at)
-        for report_id, content, filename, received_at in rows
-    }
-    replies = replies_among({report_id: raw for report_id, (raw, _, _) in raws.items()})
-    for report_id, (raw, filename, received_at) in raws.items():
+    docs: dict[int, tuple[Document, datetime]] = {}
+    for report_id, content, filename, received_at in rows:
         try:
-            result = registry.parse(raw, limits=bounds, filename=filename or None)
+            docs[report_id] = (
+                load(bytes(content), limits=bounds, filename=filename or None),
+                received_at,
+            )
+        except ParseError as exc:
+            outcomes.append(_quarantine(report_id, exc.reason, exc.detail))
+        except RecursionError:
+            outcomes.append(_quarantine(report_id, "mime-too-deep", "nesting exhausted the parser"))
+    replies = replies_among({report_id: doc for report_id, (doc, _) in docs.items()})
+    for report_id, (doc, received_at) in docs.items():
+        try:
+            result = registry.parse_document(doc)
         except ParseError as exc:
             outcomes.append(_quarantine(report_id, exc.reason, exc.detail))
             continue
@@ -209,7 +217,7 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
                 )
             )
             continue
-        sender, authenticated = _sender(raw, result)
+        sender, authenticated = document_sender(doc, result.reporter_address)
         parsed.append(_Parsed(report_id, received_at, result, sender, authenticated))
     if parsed:
         try:
@@ -239,35 +247,6 @@ def _commit_without_flush() -> None:
     affected (SET LOCAL)."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
-
-
-def _sender(raw: bytes, result: ParseResult) -> tuple[str, bool]:
-    from complaints.parsers.mime import first_address
-
-    head = raw[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("latin-1")
-    from_line = ""
-    auth_results = []
-    for header in _unfold(head):
-        name, _, value = header.partition(":")
-        lowered = name.strip().lower()
-        if lowered == "from" and not from_line:
-            from_line = value.strip()
-        elif lowered == "authentication-results":
-            auth_results.append(value.strip())
-    sender = first_address(from_line) or (result.reporter_address or "")
-    return sender.lower()[:320], sender_authenticated(
-        auth_results, sender, settings.TRUSTED_AUTHSERV_IDS
-    )
-
-
-def _unfold(head: str) -> list[str]:
-    lines: list[str] = []
-    for line in head.splitlines():
-        if line[:1] in (" ", "\t") and lines:
-            lines[-1] += " " + line.strip()
-        else:
-            lines.append(line)
-    return lines
 
 
 def _quarantine(report_id: int, reason: str, detail: str = "", report_format: str = "") -> Outcome:

@@ -14,48 +14,29 @@ from email.utils import getaddresses
 
 from complaints.models import Message
 from complaints.outbound import msgid_clean, reply_token_parse
+from complaints.parsers.mime import Document
 
 _RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
 _REFERENCE_HEADERS = ("in-reply-to", "references")
 _MSGID = re.compile(r"<[^<>\s]{1,248}>")
 
 
-def _headers(raw: bytes) -> list[tuple[str, str]]:
-    head = raw[:65536]
-    end = min(
-        (i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0), default=len(head)
-    )
-    lines: list[str] = []
-    for line in head[:end].decode("latin-1").splitlines():
-        if line[:1] in (" ", "\t") and lines:
-            lines[-1] += " " + line.strip()
-        else:
-            lines.append(line)
-    pairs = []
-    for line in lines:
-        name, sep, value = line.partition(":")
-        if sep:
-            pairs.append((name.strip().lower(), value.strip()))
-    return pairs
-
-
-def replies_among(raws: Mapping[int, bytes]) -> set[int]:
-    """The ids (keys of ``raws``) of mails that answer our own mail."""
+def replies_among(docs: Mapping[int, Document]) -> set[int]:
+    """The ids (keys of ``docs``) of mails that answer our own mail."""
     replies: set[int] = set()
     referenced: dict[str, set[int]] = {}
-    for report_id, raw in raws.items():
-        headers = _headers(raw)
+    for report_id, doc in docs.items():
         recipients = [
             addr
-            for name, value in headers
-            if name in _RECIPIENT_HEADERS
+            for name in _RECIPIENT_HEADERS
+            for value in doc.headers(name)
             for _, addr in getaddresses([value])
         ]
         if any(reply_token_parse(addr) for addr in recipients if addr):
             replies.add(report_id)
             continue
-        for name, value in headers:
-            if name in _REFERENCE_HEADERS:
+        for name in _REFERENCE_HEADERS:
+            for value in doc.headers(name):
                 for msgid in _MSGID.findall(value)[:50]:
                     if clean := msgid_clean(msgid):
                         referenced.setdefault(clean, set()).add(report_id)

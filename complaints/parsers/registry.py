@@ -78,7 +78,12 @@ def parser_names() -> list[str]:
 
 def parse(raw: bytes, *, limits: Limits = Limits(), filename: str | None = None) -> ParseResult:  # noqa: B008
     """Parse one report; raise only ``ParseError`` (incl. ``LimitExceeded``)."""
-    doc = load(raw, limits=limits, filename=filename)
+    return parse_document(load(raw, limits=limits, filename=filename))
+
+
+def parse_document(doc: Document) -> ParseResult:
+    """Parse an already loaded report (the intake keeps the Document for its own header
+    checks, so the message is decoded once)."""
     available = parsers()
     chosen = next((p for p in available if p.name == FALLBACK), None)
     for parser in available:
