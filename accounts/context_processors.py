@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import roles
+from complaints.permissions import KINDS_BY_ROLE
 from complaints.report_selectors import QUARANTINE_VIEWERS, REPORT_SUBMITTERS
 
 
@@ -15,6 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav_items": [], "user_roles": []}
     held = roles.roles_of(user)
     items: list[tuple[str, str]] = [("Home", reverse("home"))]
+    if held & set(KINDS_BY_ROLE):  # every role works some kind of ticket
+        items.append(("Queue", reverse("workspace:queue")))
     if roles.can_read_customers(user):
         items.append(("Customers", reverse("customers:customer-search")))
     if held & REPORT_SUBMITTERS:

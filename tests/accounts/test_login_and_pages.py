@@ -17,7 +17,7 @@ def test_login_then_home_shows_the_roles_sections(users: dict) -> None:
     response = client.post("/accounts/login/", {"username": "user-agent", "password": PASSWORD})
     assert response.status_code == 302
     home = client.get("/").content.decode()
-    assert "Customers" in home and ">Admin<" not in home
+    assert "Customers" in home and ">Queue<" in home and ">Admin<" not in home
 
 
 def test_admin_navigation_includes_the_admin(users: dict) -> None:
@@ -97,3 +97,9 @@ def test_health_endpoint_reports_services() -> None:
     response = Client().get("/health/")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "redis": "ok"}
+
+
+def test_a_user_without_a_role_gets_no_queue_link(users: dict) -> None:
+    client = Client()
+    client.force_login(users["none"])
+    assert ">Queue<" not in client.get("/").content.decode()
