@@ -143,8 +143,8 @@ def seed_tickets(*, per_case: int = 3) -> dict[str, int]:
                 taxonomy="", resource=ip, customer=customer,
                 service=customer.services.first(),
                 restricted_group="investigations" if kind == "investigation" else "",
-                first_event_at=when, last_event_at=when, event_count=1 + copy,
-                report_count=1, assignee=agent if status in ("open", "awaiting_customer") else None,
+                first_event_at=when, last_event_at=when, event_count=0,  # counted by the events' trigger
+                report_count=0, assignee=agent if status in ("open", "awaiting_customer") else None,
                 resolved_at=now if status in ("resolved", "closed") else None,
             )  # fmt: skip
             Ticket.objects.filter(pk=ticket.pk).update(created_at=when)

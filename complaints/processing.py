@@ -506,31 +506,39 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
         SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, 0, 0, now(), now(){extra_values}
           FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[],
                       %s::bigint[], %s::boolean[], %s::text[]) AS u(k, s, t, tx, r, c, sv, tr, ev)
-        ON CONFLICT (aggregation_key) WHERE status IN ({open_list})
-        DO UPDATE SET updated_at = now(),
-           evidence_status = CASE WHEN EXCLUDED.evidence_status = 'complete' THEN 'complete'
-                                  ELSE complaints_ticket.evidence_status END
+        ON CONFLICT (aggregation_key) WHERE status IN ({open_list}) DO NOTHING
         RETURNING id, aggregation_key
     """  # noqa: S608 - column names and OPEN_STATUSES are constants
-    params: list[Any] = [
-        keys,
-        subjects,
-        types,
-        taxonomies,
-        resources,
-        customers,
-        services,
-        triage,
-        evidence,
-    ]
+    columns = [keys, subjects, types, taxonomies, resources, customers, services, triage, evidence]
+    defaults = _ticket_default_params(set(explicit.split(", ")))
+    select_open = (
+        "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
+        f"WHERE aggregation_key = ANY(%s) AND status IN ({open_list})"
+    )
+    # Open tickets are not written here: the events' trigger updates each one once
+    # (counters, reporters, search text) when the events are inserted.
+    found: dict[str, int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.replace("%%DEFAULT%%", "%s"),
+        for _attempt in range(3):  # a ticket closed between the statements: open a new one
+            todo = [i for i, key in enumerate(keys) if key not in found]
+            if not todo:
+                break
             # The defaults' placeholders stand in the SELECT list, before the arrays'.
-            [*_ticket_default_params(set(explicit.split(", "))), *params],
-        )
-        # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
-        return {key: ticket_id for ticket_id, key in cursor.fetchall()}
+            arrays = [[column[i] for i in todo] for column in columns]
+            cursor.execute(sql.replace("%%DEFAULT%%", "%s"), [*defaults, *arrays])
+            found.update({key: ticket_id for ticket_id, key in cursor.fetchall()})
+            # Already open (a concurrent opener has committed by the time DO NOTHING returns).
+            cursor.execute(select_open, [[keys[i] for i in todo if keys[i] not in found]])
+            found.update(dict(cursor.fetchall()))
+        upgrade = [found[k] for k, ev in zip(keys, evidence, strict=True) if ev == "complete"]
+        if upgrade:  # complete evidence arrived for a case opened on insufficient reports
+            cursor.execute(
+                "UPDATE complaints_ticket SET evidence_status = 'complete' "
+                "WHERE id = ANY(%s) AND evidence_status <> 'complete'",
+                [upgrade],
+            )
+    # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
+    return found
 
 
 def _ticket_defaults(explicit: set[str]) -> list[tuple[str, Any]]:
@@ -628,18 +636,7 @@ def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int,
                 INSERT INTO complaints_event ({columns}, created_at)
                 SELECT {columns}, now() FROM event_batch
                 ON CONFLICT (fingerprint) DO NOTHING
-                RETURNING ticket_id, report_id, observed_at
-            ), per_ticket AS (
-                UPDATE complaints_ticket t
-                   SET event_count = t.event_count + a.n,
-                       report_count = t.report_count + a.r,
-                       first_event_at = LEAST(t.first_event_at, a.first_at),
-                       last_event_at = GREATEST(t.last_event_at, a.last_at)
-                  FROM (SELECT ticket_id, count(*) AS n, count(DISTINCT report_id) AS r,
-                               min(observed_at) AS first_at, max(observed_at) AS last_at
-                          FROM ins WHERE ticket_id IS NOT NULL GROUP BY ticket_id) a
-                 WHERE t.id = a.ticket_id
-                RETURNING t.id
+                RETURNING report_id
             )
             SELECT report_id, count(*) FROM ins GROUP BY report_id
             """  # noqa: S608 - column names are constants

@@ -8,6 +8,9 @@ millions of rows, so each is kept on the ticket row, with an index:
 - ``search_vector``: subject and resource (weight A), message subjects and bodies (B),
   evidence, resources and reports' subjects of the first events (C), bounded in size;
 - ``reporter_ids``: the reporters of the reports behind the ticket's events;
+- the event counters (``event_count``, ``report_count``, ``first_event_at``,
+  ``last_event_at``): one UPDATE per ticket and statement keeps all of these, so filing a
+  batch writes each ticket row once;
 - ``last_customer_reply_at`` / ``last_agent_reply_at`` (and the generated
   ``customer_replied``).
 
@@ -113,7 +116,11 @@ CREATE TRIGGER tsd_ticket_guard BEFORE INSERT OR UPDATE ON complaints_ticket
 CREATE OR REPLACE FUNCTION tsd_events_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE complaints_ticket t
-     SET reporter_ids = CASE WHEN d.reporters <@ t.reporter_ids THEN t.reporter_ids
+     SET event_count = t.event_count + d.n,
+         report_count = t.report_count + d.reports_n,
+         first_event_at = LEAST(t.first_event_at, d.first_at),
+         last_event_at = GREATEST(t.last_event_at, d.last_at),
+         reporter_ids = CASE WHEN d.reporters <@ t.reporter_ids THEN t.reporter_ids
                         ELSE ARRAY(SELECT DISTINCT x FROM unnest(t.reporter_ids || d.reporters) x ORDER BY x)
                         END,
          search_vector = CASE
@@ -122,6 +129,8 @@ BEGIN
            ELSE coalesce(t.search_vector, '') || setweight(to_tsvector('simple'::regconfig, d.body), 'C')
          END
     FROM (SELECT e.ticket_id,
+                 count(*) AS n, count(DISTINCT e.report_id) AS reports_n,
+                 min(e.observed_at) AS first_at, max(e.observed_at) AS last_at,
                  coalesce(array_agg(DISTINCT r.reporter_id) FILTER (WHERE r.reporter_id IS NOT NULL),
                           '{{}}') AS reporters,
                  left(coalesce(string_agg({_EVENT_TEXT}, ' ') FILTER (WHERE e.rn <= {EVENTS_PER_STATEMENT}), ''),
@@ -130,9 +139,7 @@ BEGIN
                     FROM added WHERE ticket_id IS NOT NULL) e
             LEFT JOIN complaints_report r ON r.id = e.report_id
            GROUP BY e.ticket_id) d
-   WHERE t.id = d.ticket_id
-     AND (NOT d.reporters <@ t.reporter_ids
-          OR (d.body <> '' AND length(coalesce(t.search_vector, '')) < {EVIDENCE_LEXEME_CAP}));
+   WHERE t.id = d.ticket_id;
   RETURN NULL;
 END $$;
 
