@@ -164,7 +164,9 @@ def main() -> None:
             assert (row[0] if row else None) == (answer.allocation_id if answer else None), (ip, at)
 
         ip, at = singles[0]
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + resolution._RESOLVE, [[ip], [at]])
+        cursor.execute(
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + resolution._RESOLVE_PROBING, [[ip], [at]]
+        )
         plan = "\n".join(line for (line,) in cursor.fetchall())
     print(f"PostgreSQL {pg_version}")
     print(f"single lookups: 10,000 (hits {hits:,}); p50 {p50:.3f} ms, p99 {p99:.3f} ms")
