@@ -37,13 +37,16 @@ _CUSTOMER_WROTE = (
 _AGENT_WROTE = "m.direction = 'out' AND m.visibility = 'customer' AND m.status <> 'failed'"
 _MESSAGE_TEXT = "coalesce(m.subject, '') || ' ' || coalesce(m.body, '')"
 _EVENT_TEXT = (
-    "concat_ws(' ', host(e.ip), nullif(e.domain, ''), nullif(e.url, ''), e.evidence, "
-    "r.subject, left(r.evidence, 4000))"
+    "concat_ws(' ', host(e.ip), nullif(e.domain, ''), nullif(e.url, ''), left(e.evidence, 500), "
+    "r.subject, left(r.evidence, 1500))"
 )
 # Lexemes beyond which event evidence adds nothing more (a feed ticket of 10,000 events
 # would otherwise grow a huge vector of near-identical text); messages are always added.
 EVIDENCE_LEXEME_CAP = 2000
 EVENTS_PER_STATEMENT = 5
+# Only a ticket's first events add their text: a busy case (a spam source reported a
+# thousand times) is found by its first reports' words, and later events cost no text work.
+TEXT_EVENTS = 5
 
 
 # On UPDATE only rows that joined a ticket add their text (a status change while sending
@@ -133,10 +136,12 @@ BEGIN
                  min(e.observed_at) AS first_at, max(e.observed_at) AS last_at,
                  coalesce(array_agg(DISTINCT r.reporter_id) FILTER (WHERE r.reporter_id IS NOT NULL),
                           '{{}}') AS reporters,
-                 left(coalesce(string_agg({_EVENT_TEXT}, ' ') FILTER (WHERE e.rn <= {EVENTS_PER_STATEMENT}), ''),
+                 left(coalesce(string_agg({_EVENT_TEXT}, ' ')
+                                 FILTER (WHERE e.rn <= {EVENTS_PER_STATEMENT} AND e.known < {TEXT_EVENTS}), ''),
                       20000) AS body
-            FROM (SELECT added.*, row_number() OVER (PARTITION BY ticket_id ORDER BY id) AS rn
-                    FROM added WHERE ticket_id IS NOT NULL) e
+            FROM (SELECT added.*, row_number() OVER (PARTITION BY added.ticket_id ORDER BY added.id) AS rn,
+                         k.event_count AS known
+                    FROM added JOIN complaints_ticket k ON k.id = added.ticket_id) e
             LEFT JOIN complaints_report r ON r.id = e.report_id
            GROUP BY e.ticket_id) d
    WHERE t.id = d.ticket_id;

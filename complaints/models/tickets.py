@@ -66,6 +66,7 @@ class Ticket(models.Model):
         null=True,
         blank=True,
         related_name="tickets",
+        db_index=False,  # covered by ticket_q_*_idx
     )
     service = models.ForeignKey(
         "customers.Service",
@@ -84,6 +85,7 @@ class Ticket(models.Model):
         null=True,
         blank=True,
         related_name="assigned_tickets",
+        db_index=False,  # covered by ticket_q_*_idx
     )
     restricted_group = models.CharField(
         max_length=40,
@@ -146,8 +148,8 @@ class Ticket(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["status", "-last_event_at"], name="ticket_status_idx"),
-            models.Index(fields=["customer", "-last_event_at"], name="ticket_customer_idx"),
+            # (status|customer|assignee, activity, id) are the queue's keyset indexes below;
+            # every index here is rewritten whenever events touch a ticket, so none twice.
             models.Index(
                 fields=["resolution_due_at"],
                 condition=Q(status__in=OPEN_STATUSES),
