@@ -13,7 +13,10 @@ import time
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# bench/ leaves the path: bench/queue.py would shadow the standard library's queue.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
 
 from complaints.parsers import shadowserver
 from complaints.parsers.mime import load

@@ -29,7 +29,7 @@ _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
 sys.path.insert(0, str(_BENCH.parent))
 
-from bench._setup import REPO, _ensure_database, percentile  # noqa: E402
+from bench._setup import REPO, _ensure_database, percentile
 
 # QUEUE_BENCH_SCALE=0.02 makes a small data set to try the script quickly.
 SCALE = float(os.environ.get("QUEUE_BENCH_SCALE", "1"))
