@@ -509,7 +509,17 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
         ON CONFLICT (aggregation_key) WHERE status IN ({open_list}) DO NOTHING
         RETURNING id, aggregation_key
     """  # noqa: S608 - column names and OPEN_STATUSES are constants
-    columns = [keys, subjects, types, taxonomies, resources, customers, services, triage, evidence]
+    columns: list[list[Any]] = [
+        keys,
+        subjects,
+        types,
+        taxonomies,
+        resources,
+        customers,
+        services,
+        triage,
+        evidence,
+    ]
     defaults = _ticket_default_params(set(explicit.split(", ")))
     select_open = (
         "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
