@@ -35,7 +35,7 @@ from django.utils import timezone
 from complaints import classification
 from complaints.models import Event, Message, NoticePolicy, Party, Report, Ticket
 from complaints.models.tickets import OPEN_STATUSES
-from complaints.outbound import InvalidAddress, address_validate, message_queue
+from complaints.outbound import InvalidAddress, address_validate
 from complaints.redaction import redact_for_customer
 from complaints.templating import response_template_render, template_for
 from customers.models import Customer, Domain
@@ -209,21 +209,23 @@ def ticket_notify_customer(*, ticket_id: int, report_ids: list[int]) -> int | No
     if template is None:
         logger.warning("ticket %s: no active notice template for %r", ticket.pk, ticket.type)
         return None
-    rendered = response_template_render(template, notice_context(ticket, customer, report_ids))
-    party, _ = Party.objects.get_or_create(
+    from complaints.mediation import customer_notice_queue
+    from complaints.selfservice import link_issue
+
+    # Every notice carries its own signed, expiring self-service link (revocable on the
+    # ticket page); a burst of notices to one customer goes out as a digest instead.
+    _, self_service_url = link_issue(ticket=ticket, created_by_id=None)
+    context = notice_context(ticket, customer, report_ids)
+    context["self_service_url"] = self_service_url
+    rendered = response_template_render(template, context)
+    Party.objects.get_or_create(
         ticket=ticket,
         role=Party.Role.CUSTOMER,
         email=to,
         defaults={"name": customer.name[:200], "customer": customer},
     )
-    message = message_queue(
-        kind=Message.Kind.NOTICE,
-        visibility=Message.Visibility.CUSTOMER,
-        to_address=to,
-        subject=rendered.subject,
-        body=rendered.body,
-        ticket=ticket,
-        party=party,
+    message = customer_notice_queue(
+        ticket, kind=Message.Kind.NOTICE, subject=rendered.subject, body=rendered.body,
         template=template,
-    )
+    )  # fmt: skip
     return message.pk

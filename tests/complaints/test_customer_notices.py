@@ -189,3 +189,18 @@ def test_redaction_with_nothing_kept_removes_every_address() -> None:
     assert redact_for_customer("no addresses, 192.0.2.1, @handle", keep=set()) == (
         "no addresses, 192.0.2.1, @handle"
     )
+
+
+def test_the_first_notice_carries_a_working_self_service_link(world) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from complaints.models import SelfServiceLink
+    from complaints.selfservice import link_resolve
+
+    report = file_and_react(load("known_phish.eml"))
+    notice = Message.objects.get(kind=Message.Kind.NOTICE, ticket__isnull=False)
+    match = re.search(r"/self-service/([A-Za-z0-9_-]+)/", notice.body)
+    assert match, notice.body
+    link = SelfServiceLink.objects.get(ticket=notice.ticket)
+    assert link_resolve(match.group(1)) == link
+    assert report.pk
