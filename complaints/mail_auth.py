@@ -16,6 +16,7 @@ from django.conf import settings
 from complaints.parsers.mime import Document
 
 _RESULT = re.compile(r"\b(dmarc|dkim|spf)\s*=\s*(\w+)(?P<props>[^;]*)", re.IGNORECASE)
+_HEADER_FROM = re.compile(r"header\.from\s*=\s*([A-Za-z0-9.-]+)", re.IGNORECASE)
 _HEADER_D = re.compile(r"header\.(?:d|i)\s*=\s*@?([A-Za-z0-9.-]+)", re.IGNORECASE)
 
 
@@ -37,7 +38,12 @@ def sender_authenticated(
             if result != "pass":
                 continue
             if method == "dmarc":
-                return True
+                # The result is about the From our MX saw; header.from, when recorded, must
+                # be the From we read (a second From header must not borrow the pass).
+                recorded = _HEADER_FROM.search(match.group("props"))
+                if recorded is None or _aligned(recorded.group(1).lower(), from_domain):
+                    return True
+                continue
             if method == "dkim":
                 signer = _HEADER_D.search(match.group("props"))
                 if signer and _aligned(signer.group(1).lower(), from_domain):
