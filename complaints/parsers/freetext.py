@@ -46,7 +46,9 @@ class FreetextParser:
         text = indicators.strip_boilerplate(_prose(doc))
         type_ = indicators.guess_type(text, doc.subject) or "undetermined"
         exclusions = indicators.reporter_exclusions(doc)
-        found = indicators.extract(f"{doc.subject}\n{text}", exclusions)
+        # The mail's own date dates log lines that name no year (syslog).
+        reference = parse_time(doc.header("Date"))
+        found = indicators.extract(f"{doc.subject}\n{text}", exclusions, reference)
         events = indicators.to_events(found, type_)[:MAX_EVENTS]
         events.extend(_forwarded_origins(doc, exclusions, type_, {e.ip for e in events}))
         return ParseResult(

@@ -17,7 +17,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from .base import ParsedEvent
 from .mime import Document, first_address
@@ -338,14 +338,49 @@ def strip_boilerplate(text: str) -> str:
     return "\n".join(kept)
 
 
-def timestamps(text: str) -> list[datetime]:
-    found = []
+# syslog's "Nov 27 22:32:11" (fail2ban, sshd, postfix logs) carries no year and no zone.
+_SYSLOG_TIME = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\b(?!\s*\d{4})"
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+
+
+def _syslog_time(match: re.Match[str], reference: datetime) -> datetime | None:
+    """The year is the report's (its Date header): the latest one that does not put the
+    line after the report; the zone is taken as UTC, as for any time without one."""
+    month, day = _MONTHS[match.group(1)], int(match.group(2))
+    hour, minute, second = (int(match.group(i)) for i in (3, 4, 5))
+    for year in (reference.year, reference.year - 1):
+        try:
+            when = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        except ValueError:
+            return None
+        if when <= reference + timedelta(days=1):
+            return when
+    return None
+
+
+def timestamps(text: str, reference: datetime | None = None) -> list[datetime]:
+    """Times written in ``text``, in order; with a ``reference`` (the report's date), also
+    syslog times, which name no year."""
+    found: list[tuple[int, datetime]] = []
     for match in _TIMESTAMP.finditer(text[:MAX_TEXT]):
         value = next(g for g in match.groups() if g)
         parsed = parse_time(value.replace("/", "-"))
         if parsed is not None:
-            found.append(parsed)
-    return found
+            found.append((match.start(), parsed))
+    if reference is not None:
+        for match in _SYSLOG_TIME.finditer(text[:MAX_TEXT]):
+            when = _syslog_time(match, reference)
+            if when is not None:
+                found.append((match.start(), when))
+        found.sort(key=lambda item: item[0])
+    return [when for _, when in found]
 
 
 def _clean_url(url: str) -> str | None:
@@ -366,13 +401,15 @@ def url_host(url: str) -> str:
     return host.split(":", 1)[0] if host.count(":") == 1 else host
 
 
-def extract(text: str, exclusions: Exclusions | None = None) -> list[Indicator]:
+def extract(
+    text: str, exclusions: Exclusions | None = None, reference: datetime | None = None
+) -> list[Indicator]:
     """Indicators in ``text`` (already stripped of boilerplate by the caller when wanted),
     in order of appearance, de-duplicated; the timestamp of an indicator is the first one
     on its line, else the first one in the text."""
     excl = exclusions or Exclusions()
     text = text[:MAX_TEXT]
-    default_time = next(iter(timestamps(text)), None)
+    default_time = next(iter(timestamps(text, reference)), None)
     seen: set[tuple[str, str]] = set()
     out: list[Indicator] = []
     email_domains = {m.group(1).lower() for m in _EMAIL.finditer(text)}
@@ -384,7 +421,7 @@ def extract(text: str, exclusions: Exclusions | None = None) -> list[Indicator]:
         if (kind, value) in seen or len(out) >= MAX_INDICATORS:
             return
         seen.add((kind, value))
-        when = next(iter(timestamps(line)), None) if line else None
+        when = next(iter(timestamps(line, reference)), None) if line else None
         out.append(Indicator(kind, value, when or default_time, line.strip()[:300]))
 
     url_hosts: set[str] = set()

@@ -33,3 +33,19 @@ def test_type_guess():
     assert indicators.guess_type("DMCA notice: copyright infringement") == "copyright"
     assert indicators.guess_type("your open resolver was used") == "ddos-amplifier"
     assert indicators.guess_type("nothing to see") is None
+
+
+def test_syslog_lines_are_dated_by_the_mail_they_arrive_in():
+    from complaints.parsers.registry import parse
+
+    raw = (
+        b"From: Admin <admin@victim.example.org>\r\nTo: abuse@desk.example\r\n"
+        b"Subject: SSH brute force from your network\r\nDate: Tue, 06 Jan 2026 09:00:00 +0000\r\n\r\n"
+        b"Dec 31 23:59:58 web1 sshd[391]: Failed password for root from 203.0.113.9 port 4391 ssh2\r\n"
+        b"Dec 31 23:59:59 web1 sshd[391]: Failed password for root from 203.0.113.9 port 4392 ssh2\r\n"
+    )
+    result = parse(raw)
+    [event] = result.events
+    assert (event.ip, event.type) == ("203.0.113.9", "brute-force")
+    # The year before the mail's: a December line in a January mail.
+    assert event.observed_at.isoformat() == "2025-12-31T23:59:58+00:00"
