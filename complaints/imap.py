@@ -9,7 +9,8 @@
    record its UIDVALIDITY. A changed UIDVALIDITY means every UID was renumbered: the
    receipts' unique key (mailbox, UIDVALIDITY, UID) then no longer recognises old messages,
    but their bytes do — ``reports_receive`` files known bytes as a duplicate receipt.
-3. UID SEARCH what is not processed yet: UNSEEN when filed messages are flagged, everything
+3. UID SEARCH what is not processed yet: messages without our ``$TSDFiled`` keyword (UNSEEN
+   on servers that take no keywords) when filed messages are flagged, everything
    undeleted when they are moved to ``processed_folder``.
 4. Per batch: RFC822.SIZE first; messages over ``REPORT_MAX_BYTES`` are fetched only as a
    bounded prefix and stored as a report quarantined "too-large" (never silently dropped);
@@ -148,7 +149,17 @@ def _poll(mailbox: Mailbox, result: PollResult, *, queue: bool, lock: Any) -> No
                 "recognised by their bytes",
                 mailbox.name, previous, uidvalidity,
             )  # fmt: skip
-        criteria = "UNDELETED" if mailbox.processed_folder else "UNSEEN UNDELETED"
+        if _keywords_allowed(conn):
+            # Not a server capability: our note that this folder takes our keyword.
+            capabilities = capabilities | {_KEYWORDS}
+        if mailbox.processed_folder:
+            criteria = "UNDELETED"
+        elif _KEYWORDS in capabilities:
+            # Our own keyword, not \Seen: a message a person has already read in the
+            # mailbox is still a report we have not filed.
+            criteria = f"UNKEYWORD {FILED_KEYWORD} UNDELETED"
+        else:
+            criteria = "UNSEEN UNDELETED"
         uids = _search(conn, criteria)
         deadline = time.monotonic() + settings.IMAP_POLL_SECONDS
         batch_size = max(1, mailbox.batch_size)
@@ -365,6 +376,17 @@ def _capabilities(conn: imaplib.IMAP4) -> frozenset[str]:
     return frozenset(conn.capabilities)
 
 
+FILED_KEYWORD = "$TSDFiled"
+_KEYWORDS = "+KEYWORDS"
+
+
+def _keywords_allowed(conn: imaplib.IMAP4) -> bool:
+    """Whether the selected folder accepts new keywords (PERMANENTFLAGS holds ``\\*``,
+    RFC 3501 section 7.1)."""
+    _, values = conn.response("PERMANENTFLAGS")
+    return any(b"\\*" in value for value in values if isinstance(value, bytes))
+
+
 def _select(conn: imaplib.IMAP4, folder: str) -> int:
     typ, data = conn.select(quote_folder(folder))
     if typ != "OK":
@@ -432,7 +454,8 @@ def _acknowledge(
     if not uids:
         return
     uid_set = _uid_set(uids)
-    _ok(conn.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Seen)"), "flagging \\Seen")
+    flags = f"(\\Seen {FILED_KEYWORD})" if _KEYWORDS in capabilities else r"(\Seen)"
+    _ok(conn.uid("STORE", uid_set, "+FLAGS.SILENT", flags), "flagging \\Seen")
     if not mailbox.processed_folder:
         return
     target = quote_folder(mailbox.processed_folder)

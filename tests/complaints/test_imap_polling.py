@@ -200,3 +200,20 @@ def test_a_disabled_mailbox_is_not_polled(dovecot) -> None:
     assert mailbox_poll(mailbox.pk, queue=False).status == "disabled"
     assert Mailbox.objects.get(pk=mailbox.pk).last_poll_at is None
     assert mailbox_poll(mailbox.pk, queue=False, include_disabled=True).new == 1
+
+
+def test_a_message_someone_already_read_is_still_filed(dovecot) -> None:
+    mailbox = make_mailbox(dovecot)
+    raw = complaint("192.0.2.44")
+    dovecot.append(mailbox.folder, raw)
+    [uid] = dovecot.uids(mailbox.folder)
+    with dovecot.session() as conn:  # a person opens it in their mail client first
+        conn.select(f'"{mailbox.folder}"')
+        conn.uid("STORE", str(uid), "+FLAGS", r"(\Seen)")
+
+    result = mailbox_poll(mailbox.pk, queue=False)
+
+    assert (result.status, result.new) == ("ok", 1)
+    assert Report.objects.filter(sha256=sha256(raw)).exists()
+    assert "$TSDFiled" in dovecot.flags(mailbox.folder)[uid]
+    assert mailbox_poll(mailbox.pk, queue=False).fetched == 0
