@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import logging
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -221,16 +222,12 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
         parsed.append(_Parsed(report_id, received_at, result, sender, authenticated))
     if parsed:
         try:
-            with transaction.atomic():
-                _commit_without_flush()
-                outcomes.extend(_file(parsed))
+            outcomes.extend(_file_with_retries(parsed))
         except DatabaseError:
             logger.exception("filing a batch of %d reports failed; filing one by one", len(parsed))
             for item in parsed:
                 try:
-                    with transaction.atomic():
-                        _commit_without_flush()
-                        outcomes.extend(_file([item]))
+                    outcomes.extend(_file_with_retries([item]))
                 except DatabaseError as exc:
                     outcomes.append(
                         _quarantine(
@@ -238,6 +235,35 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
                         )
                     )
     return outcomes
+
+
+def _file_with_retries(parsed: list[_Parsed], attempts: int = 4) -> list[Outcome]:
+    """File in one transaction; a deadlock or serialization failure (another worker filing
+    into the same tickets) is transient, so the transaction is simply run again. Locks are
+    taken in one order everywhere (reporters by address, new tickets by key, tickets by id,
+    events by fingerprint), which makes that rare."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                _commit_without_flush()
+                return _file(parsed)
+        except DatabaseError as exc:
+            if not _is_transient(exc) or attempt == attempts:
+                raise
+            logger.info(
+                "filing %d reports: %s, attempt %d",
+                len(parsed),
+                type(exc.__cause__).__name__,
+                attempt,
+            )
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _is_transient(exc: DatabaseError) -> bool:
+    from psycopg import errors
+
+    return isinstance(exc.__cause__, errors.DeadlockDetected | errors.SerializationFailure)
 
 
 def _commit_without_flush() -> None:
@@ -304,6 +330,7 @@ def _reporters(parsed: list[_Parsed]) -> dict[str, Reporter]:
         missing.append(
             Reporter(address=address, name=clean(item.result.reporter_name, 200), kind=kind)
         )
+    missing.sort(key=lambda reporter: reporter.address)  # lock order, see _file_with_retries
     Reporter.objects.bulk_create(missing, ignore_conflicts=True)
     if missing:
         known.update(
@@ -506,6 +533,7 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
         SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, 0, 0, now(), now(){extra_values}
           FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[],
                       %s::bigint[], %s::boolean[], %s::text[]) AS u(k, s, t, tx, r, c, sv, tr, ev)
+         ORDER BY k
         ON CONFLICT (aggregation_key) WHERE status IN ({open_list}) DO NOTHING
         RETURNING id, aggregation_key
     """  # noqa: S608 - column names and OPEN_STATUSES are constants
@@ -540,6 +568,12 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
             # Already open (a concurrent opener has committed by the time DO NOTHING returns).
             cursor.execute(select_open, [[keys[i] for i in todo if keys[i] not in found]])
             found.update(dict(cursor.fetchall()))
+        # Lock the batch's tickets in id order before the events' trigger updates them in
+        # whatever order its join yields: concurrent batches then cannot deadlock.
+        cursor.execute(
+            "SELECT id FROM complaints_ticket WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            [sorted(found.values())],
+        )
         upgrade = [found[k] for k, ev in zip(keys, evidence, strict=True) if ev == "complete"]
         if upgrade:  # complete evidence arrived for a case opened on insufficient reports
             cursor.execute(
@@ -644,7 +678,7 @@ def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int,
             f"""
             WITH ins AS (
                 INSERT INTO complaints_event ({columns}, created_at)
-                SELECT {columns}, now() FROM event_batch
+                SELECT {columns}, now() FROM event_batch ORDER BY fingerprint
                 ON CONFLICT (fingerprint) DO NOTHING
                 RETURNING report_id
             )
