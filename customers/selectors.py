@@ -40,14 +40,3 @@ def customer_search(query: str, *, limit: int = 50) -> QuerySet[Customer]:
         .order_by("-similarity", "name")
         .distinct()[:limit]
     )
-
-
-def allocations_containing(ip: str, *, at=None) -> QuerySet[IPAllocation]:  # type: ignore[no-untyped-def]
-    """Allocations whose network contains ``ip`` (optionally valid at ``at``), most specific
-    first: the registry view of one address over time."""
-    qs = IPAllocation.objects.filter(network__net_contains_or_equals=ip).select_related(
-        "customer", "service"
-    )
-    if at is not None:
-        qs = qs.filter(validity__contains=at)
-    return qs.order_by("-network__masklen", "-valid_from")
