@@ -306,3 +306,10 @@ def notifications_for(user, *, unread_only: bool = True):  # type: ignore[no-unt
         qs = qs.filter(read_at__isnull=True)
     visible = permissions.tickets_visible_to(user).values("pk")
     return qs.filter(Q(ticket__isnull=True) | Q(ticket__in=visible)).select_related("ticket")
+
+
+def notifications_mark_read(*, user) -> int:  # type: ignore[no-untyped-def]
+    """Mark all of a user's unread notifications read; returns how many."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

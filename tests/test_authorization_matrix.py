@@ -73,6 +73,7 @@ TICKET_ROUTES: dict[str, tuple[str, str]] = {
 PAGE_ROLES: dict[str, tuple[str, set[str] | str]] = {
     "home": ("GET", "authenticated"),
     "health": ("GET", "public"),
+    "notifications-read": ("POST", set(ROLES) - {"anonymous"}),  # one's own notifications
     "accounts:login": ("GET", "public"),
     "accounts:logout": ("POST", "public"),
     "customers:customer-search": ("GET", DESK | {"legal", "investigations", "billing"}),

@@ -7,6 +7,7 @@ from trustsafety import views
 urlpatterns = [
     path("", views.home_view, name="home"),
     path("health/", views.health_view, name="health"),
+    path("notifications/read/", views.notifications_read_view, name="notifications-read"),
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),
     path("intake/", include("complaints.urls")),

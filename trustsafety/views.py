@@ -7,21 +7,37 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from accounts.tasks import HEARTBEAT_KEY
 
 
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
+    from complaints.sla import notifications_for
+
     heartbeat = cache.get(HEARTBEAT_KEY)
     return render(
         request,
         "home.html",
-        {"worker_heartbeat": parse_datetime(heartbeat) if heartbeat else None},
+        {
+            "worker_heartbeat": parse_datetime(heartbeat) if heartbeat else None,
+            # SLA breaches escalated to this user (leads), on tickets they may still see.
+            "notifications": list(notifications_for(request.user)[:20]),
+        },
     )
+
+
+@login_required
+@require_POST
+def notifications_read_view(request: HttpRequest) -> HttpResponse:
+    from complaints.sla import notifications_mark_read
+
+    notifications_mark_read(user=request.user)
+    return redirect("home")
 
 
 @never_cache

@@ -103,3 +103,29 @@ def test_a_user_without_a_role_gets_no_queue_link(users: dict) -> None:
     client = Client()
     client.force_login(users["none"])
     assert ">Queue<" not in client.get("/").content.decode()
+
+
+def test_escalated_breaches_show_on_the_home_page_until_read(users: dict) -> None:
+    from complaints.models import Notification, Ticket
+
+    lead = users[roles.LEAD]
+    ticket = Ticket.objects.create(
+        aggregation_key="k1", subject="Spam from 192.0.2.9", kind="abuse"
+    )
+    secret = Ticket.objects.create(
+        aggregation_key="k2", subject="Sealed case", kind="legal", restricted_group=roles.LEGAL
+    )
+    Notification.objects.create(
+        recipient=lead, ticket=ticket, verb="sla-breach", text="Response overdue"
+    )
+    Notification.objects.create(
+        recipient=lead, ticket=secret, verb="sla-breach", text="Sealed overdue"
+    )
+    client = Client()
+    client.force_login(lead)
+    home = client.get("/").content.decode()
+    assert "Response overdue" in home and f"/tickets/{ticket.pk}/" in home
+    assert "Sealed overdue" not in home  # a ticket the lead may not see stays unseen
+    assert client.get("/notifications/read/").status_code == 405
+    client.post("/notifications/read/")
+    assert "Response overdue" not in client.get("/").content.decode()
