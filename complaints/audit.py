@@ -71,7 +71,8 @@ def audit_ticket_read(request: HttpRequest, ticket: Ticket, *, what: str = "page
 
 
 class RestrictedReadAuditMiddleware:
-    """Audit every successful request to a route that names a restricted ticket."""
+    """Audit every successful request to a route that names a restricted ticket, and keep
+    the response out of every cache."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -90,5 +91,8 @@ class RestrictedReadAuditMiddleware:
             except (Ticket.DoesNotExist, ValueError, TypeError):
                 return response
             audit_ticket_read(request, ticket, what=match.view_name or "")
+            if ticket_is_audited(ticket):
+                # Promise 6: restricted (legal, investigation) data is never cached.
+                response["Cache-Control"] = "private, no-store"
             break
         return response

@@ -82,6 +82,7 @@ _RESOLVE_PROBING = _RESOLVE.replace(
          ORDER BY a.valid_from DESC LIMIT 1) a
 """,
 )
+assert _RESOLVE_PROBING != _RESOLVE, "the probing join no longer matches _RESOLVE's text"
 PROBING_BELOW = 20_000
 
 

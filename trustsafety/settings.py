@@ -202,6 +202,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- REST API ----------------------------------------------------------------------------
+# Report submissions per token (POST /api/v1/reports/); read live by the reports throttle.
+REPORTS_API_THROTTLE = env_str("REPORTS_API_THROTTLE", "120/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.HashedTokenAuthentication",
@@ -218,12 +220,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "30/min"),
         "user": env_str("API_THROTTLE_USER", "1200/min"),
-        "reports": env_str("REPORTS_API_THROTTLE", "120/min"),  # == REPORTS_API_THROTTLE
+        "reports": REPORTS_API_THROTTLE,
     },
     "EXCEPTION_HANDLER": "trustsafety.api.exception_handler",
 }
-# Report submissions per token (POST /api/v1/reports/); read live by the reports throttle.
-REPORTS_API_THROTTLE = env_str("REPORTS_API_THROTTLE", "120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trust & Safety Desk API",
     "DESCRIPTION": "Abuse reports, tickets, customers and IP allocations.",

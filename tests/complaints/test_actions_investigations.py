@@ -104,3 +104,20 @@ def test_django_admin_shows_no_restricted_data_even_to_superusers(
         assert client.get(path).status_code == 404, path
     report = Report.objects.get(subject=SECRET_SUBJECT)
     assert client.get(f"/admin/complaints/report/{report.pk}/change/").status_code in (302, 404)
+
+
+def test_restricted_pages_and_api_answers_are_never_cached(escalated, users, client):
+    from rest_framework.test import APIClient
+
+    client.force_login(users["investigations"])
+    page = client.get(f"/tickets/{escalated.pk}/")
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
+    api = APIClient()
+    api.force_authenticate(users["investigations"])
+    answer = api.get(f"/api/v1/tickets/{escalated.pk}/")
+    assert answer.status_code == 200 and "no-store" in answer["Cache-Control"]
+    # An ordinary abuse case is not marked so (the header is about restricted data).
+    ordinary = make_ticket(subject="Spam from 192.0.2.77")
+    client.force_login(users["agent"])
+    assert "no-store" not in client.get(f"/tickets/{ordinary.pk}/").get("Cache-Control", "")
