@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from .base import ParsedEvent
 from .mime import Document, first_address
 from .util import normalize_domain, normalize_ip, parse_time, refang
+from .wording import lowered_pattern
 
 MAX_TEXT = 512 * 1024  # prose scanned per report
 MAX_INDICATORS = 200
@@ -45,6 +46,17 @@ _DOMAIN = re.compile(
     r"(?![\w\-@]|\.[a-z0-9])",
     re.IGNORECASE,
 )
+# Cheap necessary conditions, checked before the patterns above run on a line (a line of
+# prose rarely has any): an IPv4 address has a digit, a dot and a digit; a host name a
+# letter or digit, a dot and a letter; a URL "://", "[://]" or "[:]//"; an address "@".
+_IPV4_HINT = re.compile(rf"\d{_DOT}\d", re.IGNORECASE)
+_DOMAIN_HINT = re.compile(rf"[a-z0-9]{_DOT}[a-z]", re.IGNORECASE)
+
+
+def _may_hold_url(line: str) -> bool:
+    return "://" in line or "[:]//" in line
+
+
 # A version string or OID is not an address: "version 1.2.3.4", "v1.2.3.4", "build 1.2.3.4".
 _VERSION_BEFORE = re.compile(r"(?:version|ver\.?|v|build|release|firmware|release)\s*:?\s*$", re.I)
 
@@ -186,11 +198,12 @@ _TIMESTAMP = re.compile(
     r"\d{2}:\d{2}(?::\d{2})?(?:\s*(?:[+-]\d{4}|UTC|GMT|[A-Z]{3}))?)"
     r"|\b(\d{4}/\d{2}/\d{2}\s+\d{2}:\d{2}:\d{2})",
 )
+# Every form above, and syslog's below, has hours and minutes.
+_TIME_HINT = re.compile(r"\d:\d\d")
 _SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)  # RFC 3676 section 4.3
-_DISCLAIMER = re.compile(
+_DISCLAIMER = lowered_pattern(
     r"confidential|intended (?:solely )?for the|intended recipient|disclaimer|privileged"
-    r"|please consider the environment|virus[- ]free|this e-?mail and any",
-    re.IGNORECASE,
+    r"|please consider the environment|virus[- ]free|this e-?mail and any"
 )
 _RECEIVED_IP = re.compile(r"\[(?:IPv6:)?([0-9a-f:.]+)\]|\(([0-9a-f:.]{7,45})\)", re.IGNORECASE)
 _RECEIVED_HOST = re.compile(r"\b(?:from|by)\s+([a-z0-9.\-]+\.[a-z]{2,24})\b", re.IGNORECASE)
@@ -291,14 +304,14 @@ _SIGN_OFF = re.compile(
 _BLOCK_END = re.compile(r"^\s*(?:[-_*=\[]{3,}|.*forwarded message|.*original message)", re.I)
 # Lines that point at reading material, the reporter's own contact pages or the brand a
 # phish imitates: their URLs are not the abuse.
-_REFERENCE_LINE = re.compile(
+# Matched against lower-cased lines (see ``wording``).
+_REFERENCE_LINE = lowered_pattern(
     r"further reading|more information|for (?:more )?(?:details|information)|see also"
     r"|references?\s*:|visit (?:our|the following)|our website|can be found here"
     r"|through this site|learn more|read more|wikipedia|website\s*:|homepage\s*:|^\s*web\s*:"
     r"|key server|unsubscribe|opt[- ]out|contact us|belong(?:s|ed)? to|appartien|appartenai"
     r"|legitimate site|official (?:site|website)|genuine site|privacy policy"
-    r"|terms of (?:use|service)",
-    re.IGNORECASE,
+    r"|terms of (?:use|service)"
 )
 
 
@@ -310,7 +323,7 @@ def strip_boilerplate(text: str) -> str:
     if match and match.start() > len(text) // 3:
         text = text[: match.start()]
     paragraphs = re.split(r"\n\s*\n", text)
-    text = "\n\n".join(p for p in paragraphs if not _DISCLAIMER.search(p))
+    text = "\n\n".join(p for p in paragraphs if not _DISCLAIMER.search(p.lower()))
     kept: list[str] = []
     skipping = 0  # lines left in a signature block
     in_references = False
@@ -325,7 +338,7 @@ def strip_boilerplate(text: str) -> str:
         if _SIGN_OFF.match(line):
             skipping = 8
             continue
-        if _REFERENCE_LINE.search(line):
+        if _REFERENCE_LINE.search(line.lower()):
             in_references = line.rstrip().endswith(":")
             if _URL.search(line) or in_references:
                 continue
@@ -369,6 +382,8 @@ def timestamps(text: str, reference: datetime | None = None) -> list[datetime]:
     """Times written in ``text``, in order; with a ``reference`` (the report's date), also
     syslog times, which name no year."""
     found: list[tuple[int, datetime]] = []
+    if not _TIME_HINT.search(text[:MAX_TEXT]):
+        return []
     for match in _TIMESTAMP.finditer(text[:MAX_TEXT]):
         value = next(g for g in match.groups() if g)
         parsed = parse_time(value.replace("/", "-"))
@@ -412,7 +427,7 @@ def extract(
     default_time = next(iter(timestamps(text, reference)), None)
     seen: set[tuple[str, str]] = set()
     out: list[Indicator] = []
-    email_domains = {m.group(1).lower() for m in _EMAIL.finditer(text)}
+    email_domains = {m.group(1).lower() for m in _EMAIL.finditer(text)} if "@" in text else set()
     # A contact address names the reporter's or its client's organisation (dmca@brand,
     # support@notifier): their web sites are not the abuse either.
     contact_sites = {registrable(d) for d in email_domains}
@@ -421,12 +436,13 @@ def extract(
         if (kind, value) in seen or len(out) >= MAX_INDICATORS:
             return
         seen.add((kind, value))
-        when = next(iter(timestamps(line, reference)), None) if line else None
+        when = next(iter(timestamps(line, reference)), None) if _TIME_HINT.search(line) else None
         out.append(Indicator(kind, value, when or default_time, line.strip()[:300]))
 
     url_hosts: set[str] = set()
     for line in text.splitlines():
-        for match in _URL.finditer(line):
+        has_url = _may_hold_url(line)
+        for match in _URL.finditer(line) if has_url else ():
             url = _clean_url(match.group(1))
             if url is None:
                 continue
@@ -441,9 +457,10 @@ def extract(
                 continue
             url_hosts.add(ip or domain or "")
             add("url", url, line)
-        scrubbed = _URL.sub(" ", line)
-        scrubbed = _EMAIL.sub(" ", scrubbed)
-        for match in _IPV4.finditer(scrubbed):
+        scrubbed = _URL.sub(" ", line) if has_url else line
+        if "@" in scrubbed:
+            scrubbed = _EMAIL.sub(" ", scrubbed)
+        for match in _IPV4.finditer(scrubbed) if _IPV4_HINT.search(scrubbed) else ():
             if _VERSION_BEFORE.search(scrubbed[max(0, match.start() - 20) : match.start()]):
                 continue
             ip = is_reportable_ip(match.group(1))
@@ -456,7 +473,7 @@ def extract(
                 ip = is_reportable_ip(match.group(1))
                 if ip and ":" in ip and ip not in excl.ips and ip not in url_hosts:
                     add("ip", ip, line)
-        for match in _DOMAIN.finditer(scrubbed):
+        for match in _DOMAIN.finditer(scrubbed) if _DOMAIN_HINT.search(scrubbed) else ():
             if match.group(2).lower() not in _BARE_TLDS:
                 continue
             domain = normalize_domain(match.group(1))
@@ -540,15 +557,14 @@ _TYPE_TRIGGERS: dict[str, tuple[str, ...]] = {
     "blacklist": ("block", "black", "sbl", "dnsbl", "listed"),
 }  # fmt: skip
 _TYPE_PATTERNS = [
-    (type_, re.compile(pattern, re.IGNORECASE), _TYPE_TRIGGERS[type_])
-    for type_, pattern in _TYPE_WORDING
+    (type_, lowered_pattern(pattern), _TYPE_TRIGGERS[type_]) for type_, pattern in _TYPE_WORDING
 ]
 
 
 def _type_counts(text: str) -> list[int]:
     lowered = text.lower()
     return [
-        len(pattern.findall(text)) if any(word in lowered for word in triggers) else 0
+        len(pattern.findall(lowered)) if any(word in lowered for word in triggers) else 0
         for _, pattern, triggers in _TYPE_PATTERNS
     ]
 
