@@ -36,13 +36,14 @@ from complaints import classification
 from complaints.attribution import Attributed, Subject, attribute, url_host
 from complaints.evidence import evidence_verdict
 from complaints.mail_auth import document_sender
-from complaints.models import Report, Reporter, ReportRaw, Ticket
+from complaints.models import Report, Reporter, Ticket
 from complaints.models.tickets import OPEN_STATUSES
 from complaints.parsers import registry
 from complaints.parsers.base import Limits, ParsedEvent, ParseError, ParseResult
 from complaints.parsers.mime import Document, load
 from complaints.parsers.util import normalize_domain, normalize_ip
 from complaints.replies import replies_among
+from trustsafety.pg_arrays import array_literal
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +129,8 @@ def _claim_fresh(report_ids: list[int]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE complaints_report SET attempts = attempts + 1, claimed_at = now() "
-            "WHERE id = ANY(%s) AND status = 'received' AND attempts = 0 RETURNING id",
-            [report_ids],
+            "WHERE id = ANY(%s::bigint[]) AND status = 'received' AND attempts = 0 RETURNING id",
+            [array_literal(report_ids)],
         )
         return sorted(row[0] for row in cursor.fetchall())
 
@@ -178,9 +179,14 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
         return []
     parsed: list[_Parsed] = []
     outcomes: list[Outcome] = []
-    rows = ReportRaw.objects.filter(report_id__in=report_ids).values_list(
-        "report_id", "content", "filename", "report__received_at"
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w.report_id, w.content, w.filename, r.received_at "
+            "FROM complaints_reportraw w JOIN complaints_report r ON r.id = w.report_id "
+            "WHERE w.report_id = ANY(%s::bigint[])",
+            [array_literal(report_ids)],
+        )
+        rows = cursor.fetchall()
     bounds = limits()
     docs: dict[int, tuple[Document, datetime]] = {}
     for report_id, content, filename, received_at in rows:
@@ -307,14 +313,35 @@ def _fingerprint(
     return uuid.UUID(bytes=hashlib.md5(text.encode(), usedforsecurity=False).digest())
 
 
-def _reporters(parsed: list[_Parsed]) -> dict[str, Reporter]:
+@dataclass(frozen=True)
+class _ReporterRef:
+    """What filing needs of a reporter."""
+
+    pk: int
+    address: str
+    trust: str
+
+
+def _reporters_known(addresses: list[str]) -> dict[str, _ReporterRef]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, address, trust FROM complaints_reporter WHERE address = ANY(%s::text[])",
+            [array_literal(addresses)],
+        )
+        return {address: _ReporterRef(pk, address, trust) for pk, address, trust in cursor}
+
+
+def _reporter_address(item: _Parsed) -> str:
+    return (item.result.reporter_address or item.sender or f"format:{item.result.format}").lower()[
+        :320
+    ]
+
+
+def _reporters(parsed: list[_Parsed]) -> dict[str, _ReporterRef]:
     wanted: dict[str, _Parsed] = {}
     for item in parsed:
-        address = (
-            item.result.reporter_address or item.sender or f"format:{item.result.format}"
-        ).lower()[:320]
-        wanted.setdefault(address, item)
-    known = {r.address: r for r in Reporter.objects.filter(address__in=wanted)}
+        wanted.setdefault(_reporter_address(item), item)
+    known = _reporters_known(list(wanted))
     missing = []
     for address, item in wanted.items():
         if address in known:
@@ -333,24 +360,16 @@ def _reporters(parsed: list[_Parsed]) -> dict[str, Reporter]:
     missing.sort(key=lambda reporter: reporter.address)  # lock order, see _file_with_retries
     Reporter.objects.bulk_create(missing, ignore_conflicts=True)
     if missing:
-        known.update(
-            {
-                r.address: r
-                for r in Reporter.objects.filter(address__in=[m.address for m in missing])
-            }
-        )
+        known.update(_reporters_known([m.address for m in missing]))
     return known
 
 
 def _file(parsed: list[_Parsed]) -> list[Outcome]:
     reporters = _reporters(parsed)
     rows: list[_Row] = []
-    reporter_of: dict[int, Reporter] = {}
+    reporter_of: dict[int, _ReporterRef] = {}
     for item in parsed:
-        address = (
-            item.result.reporter_address or item.sender or f"format:{item.result.format}"
-        ).lower()[:320]
-        reporter = reporters[address]
+        reporter = reporters[_reporter_address(item)]
         reporter_of[item.report_id] = reporter
         for event in item.result.events:
             ip = normalize_ip(event.ip) if event.ip else None
@@ -399,9 +418,9 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
             timed_count=sum(1 for row in mine if row.time_known),
             has_evidence=item.result.has_logs_or_headers or bool(item.result.evidence.strip()),
         )
-    ticket_of_key = _tickets_ensure(rows, verdicts)
+    ticket_of_key, opened_ids = _tickets_ensure(rows, verdicts)
     inserted_per_report = _events_insert(rows, ticket_of_key)
-    _tickets_drop_empty(ticket_of_key)
+    _tickets_drop_empty(opened_ids)
 
     now = timezone.now()
     outcomes = []
@@ -468,7 +487,7 @@ def _reports_mark_filed(rows: list[tuple], now: datetime) -> None:
     intake's time)."""
     if not rows:
         return
-    columns = [list(column) for column in zip(*rows, strict=True)]
+    columns = [array_literal(column) for column in zip(*rows, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(_MARK_FILED, [now, *columns])
 
@@ -481,15 +500,15 @@ def _json_text(data: object) -> str:
         return "{}"
 
 
-def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
-    """Open (or find) the ticket of every aggregation key in the batch; key -> ticket id."""
+def _tickets_ensure(rows: list[_Row], verdicts: dict) -> tuple[dict[str, int], list[int]]:
+    """Open (or find) the ticket of every aggregation key in the batch: key -> ticket id,
+    and the ids of the tickets opened here."""
     groups: dict[str, list[_Row]] = defaultdict(list)
     for row in rows:
         if row.key:
             groups[row.key].append(row)
     if not groups:
-        return {}
-    from customers.models import Customer
+        return {}, []
 
     customer_ids = {
         row.who.customer_id
@@ -497,7 +516,12 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
         for row in group
         if row.who and row.who.customer_id
     }
-    names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, name FROM customers_customer WHERE id = ANY(%s::bigint[])",
+            [array_literal(customer_ids)],
+        )
+        names = dict(cursor.fetchall())
     keys, subjects, types, taxonomies, resources, customers, services, triage, evidence = (
         [] for _ in range(9)
     )
@@ -551,38 +575,43 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> dict[str, int]:
     defaults = _ticket_default_params(set(explicit.split(", ")))
     select_open = (
         "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
-        f"WHERE aggregation_key = ANY(%s) AND status IN ({open_list})"
+        f"WHERE aggregation_key = ANY(%s::text[]) AND status IN ({open_list})"
     )
     # Open tickets are not written here: the events' trigger updates each one once
     # (counters, reporters, search text) when the events are inserted.
     found: dict[str, int] = {}
+    opened_ids: list[int] = []
     with connection.cursor() as cursor:
         for _attempt in range(3):  # a ticket closed between the statements: open a new one
             todo = [i for i, key in enumerate(keys) if key not in found]
             if not todo:
                 break
             # The defaults' placeholders stand in the SELECT list, before the arrays'.
-            arrays = [[column[i] for i in todo] for column in columns]
+            arrays = [array_literal(column[i] for i in todo) for column in columns]
             cursor.execute(sql.replace("%%DEFAULT%%", "%s"), [*defaults, *arrays])
-            found.update({key: ticket_id for ticket_id, key in cursor.fetchall()})
+            opened = {key: ticket_id for ticket_id, key in cursor.fetchall()}
+            found.update(opened)
+            opened_ids.extend(opened.values())
             # Already open (a concurrent opener has committed by the time DO NOTHING returns).
-            cursor.execute(select_open, [[keys[i] for i in todo if keys[i] not in found]])
+            cursor.execute(
+                select_open, [array_literal(keys[i] for i in todo if keys[i] not in found)]
+            )
             found.update(dict(cursor.fetchall()))
         # Lock the batch's tickets in id order before the events' trigger updates them in
         # whatever order its join yields: concurrent batches then cannot deadlock.
         cursor.execute(
-            "SELECT id FROM complaints_ticket WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-            [sorted(found.values())],
+            "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [array_literal(sorted(found.values()))],
         )
         upgrade = [found[k] for k, ev in zip(keys, evidence, strict=True) if ev == "complete"]
         if upgrade:  # complete evidence arrived for a case opened on insufficient reports
             cursor.execute(
                 "UPDATE complaints_ticket SET evidence_status = 'complete' "
-                "WHERE id = ANY(%s) AND evidence_status <> 'complete'",
-                [upgrade],
+                "WHERE id = ANY(%s::bigint[]) AND evidence_status <> 'complete'",
+                [array_literal(upgrade)],
             )
     # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
-    return found
+    return found, opened_ids
 
 
 def _ticket_defaults(explicit: set[str]) -> list[tuple[str, Any]]:
@@ -688,10 +717,15 @@ def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int,
         return dict(cursor.fetchall())
 
 
-def _tickets_drop_empty(ticket_of_key: dict[str, int]) -> None:
-    """A ticket opened for events that all turned out to be duplicates holds nothing."""
-    if ticket_of_key:
-        Ticket.objects.filter(pk__in=ticket_of_key.values(), event_count=0).delete()
+def _tickets_drop_empty(opened_ids: list[int]) -> None:
+    """A ticket opened for events that all turned out to be duplicates holds nothing. They
+    were opened in this transaction, so nothing else refers to them yet."""
+    if opened_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM complaints_ticket WHERE id = ANY(%s::bigint[]) AND event_count = 0",
+                [array_literal(opened_ids)],
+            )
 
 
 def _after_filing(report_ids: list[int]) -> None:

@@ -6,7 +6,7 @@ is newer than ours. Joining those at query time cannot meet the queue's latency 
 millions of rows, so each is kept on the ticket row, with an index:
 
 - ``search_vector``: subject and resource (weight A), message subjects and bodies (B),
-  evidence, resources and reports' subjects of the first events (C), bounded in size;
+  the reports and events of the ticket's first filing (C), bounded in size;
 - ``reporter_ids``: the reporters of the reports behind the ticket's events;
 - the event counters (``event_count``, ``report_count``, ``first_event_at``,
   ``last_event_at``): one UPDATE per ticket and statement keeps all of these, so filing a
@@ -36,17 +36,24 @@ _CUSTOMER_WROTE = (
 )
 _AGENT_WROTE = "m.direction = 'out' AND m.visibility = 'customer' AND m.status <> 'failed'"
 _MESSAGE_TEXT = "coalesce(m.subject, '') || ' ' || coalesce(m.body, '')"
-_EVENT_TEXT = (
-    "concat_ws(' ', host(e.ip), nullif(e.domain, ''), nullif(e.url, ''), left(e.evidence, 500), "
-    "r.subject, left(r.evidence, 1500))"
-)
-# Lexemes beyond which event evidence adds nothing more (a feed ticket of 10,000 events
-# would otherwise grow a huge vector of near-identical text); messages are always added.
-EVIDENCE_LEXEME_CAP = 2000
-EVENTS_PER_STATEMENT = 5
-# Only a ticket's first events add their text: a busy case (a spam source reported a
-# thousand times) is found by its first reports' words, and later events cost no text work.
+
+
+def _event_text(alias: str) -> str:
+    return (
+        f"concat_ws(' ', host({alias}.ip), nullif({alias}.domain, ''), nullif({alias}.url, ''), "
+        f"left({alias}.evidence, 500))"
+    )
+
+
+_EVENT_TEXT = _event_text("a")
+_REPORT_TEXT = "concat_ws(' ', r.subject, left(r.evidence, 1500))"
+# A ticket's first filing adds the text of its reports and their first events; later
+# filings add none. A busy case (a spam source reported a thousand times) is found by its
+# first reports' words, and every later event leaves the ticket's indexed columns as they
+# were, so its row update is a HOT update (no index entries) — the intake's hot path.
+TEXT_REPORTS = 3
 TEXT_EVENTS = 5
+TEXT_CHARS = 20000
 
 
 # On UPDATE only rows that joined a ticket add their text (a status change while sending
@@ -126,24 +133,24 @@ BEGIN
          reporter_ids = CASE WHEN d.reporters <@ t.reporter_ids THEN t.reporter_ids
                         ELSE ARRAY(SELECT DISTINCT x FROM unnest(t.reporter_ids || d.reporters) x ORDER BY x)
                         END,
-         search_vector = CASE
-           WHEN d.body = '' OR length(coalesce(t.search_vector, '')) >= {EVIDENCE_LEXEME_CAP}
-           THEN t.search_vector
+         search_vector = CASE WHEN t.event_count > 0 OR d.body = '' THEN t.search_vector
            ELSE coalesce(t.search_vector, '') || setweight(to_tsvector('simple'::regconfig, d.body), 'C')
          END
-    FROM (SELECT e.ticket_id,
-                 count(*) AS n, count(DISTINCT e.report_id) AS reports_n,
-                 min(e.observed_at) AS first_at, max(e.observed_at) AS last_at,
+    FROM (SELECT g.ticket_id, sum(g.n)::int AS n, count(*)::int AS reports_n,
+                 min(g.first_at) AS first_at, max(g.last_at) AS last_at,
                  coalesce(array_agg(DISTINCT r.reporter_id) FILTER (WHERE r.reporter_id IS NOT NULL),
                           '{{}}') AS reporters,
-                 left(coalesce(string_agg({_EVENT_TEXT}, ' ')
-                                 FILTER (WHERE e.rn <= {EVENTS_PER_STATEMENT} AND e.known < {TEXT_EVENTS}), ''),
-                      20000) AS body
-            FROM (SELECT added.*, row_number() OVER (PARTITION BY added.ticket_id ORDER BY added.id) AS rn,
-                         k.event_count AS known
-                    FROM added JOIN complaints_ticket k ON k.id = added.ticket_id) e
-            LEFT JOIN complaints_report r ON r.id = e.report_id
-           GROUP BY e.ticket_id) d
+                 left(string_agg({_REPORT_TEXT} || ' ' || g.text, ' ')
+                        FILTER (WHERE g.report_rank <= {TEXT_REPORTS}), {TEXT_CHARS}) AS body
+            FROM (SELECT a.ticket_id, a.report_id, count(*) AS n,
+                         min(a.observed_at) AS first_at, max(a.observed_at) AS last_at,
+                         array_to_string((array_agg({_EVENT_TEXT} ORDER BY a.id))[1:{TEXT_EVENTS}], ' ') AS text,
+                         row_number() OVER (PARTITION BY a.ticket_id ORDER BY a.report_id) AS report_rank
+                    FROM added a
+                   WHERE a.ticket_id IS NOT NULL
+                   GROUP BY a.ticket_id, a.report_id) g
+            JOIN complaints_report r ON r.id = g.report_id
+           GROUP BY g.ticket_id) d
    WHERE t.id = d.ticket_id;
   RETURN NULL;
 END $$;
@@ -172,7 +179,7 @@ BEGIN
                           FROM (SELECT {_MESSAGE_TEXT} AS text FROM complaints_message m
                                  WHERE m.ticket_id = t.id ORDER BY m.created_at, m.id) m), '')
            || coalesce((SELECT setweight(to_tsvector('simple'::regconfig, left(string_agg(ev.text, ' '), 60000)), 'C')
-                          FROM (SELECT {_EVENT_TEXT} AS text FROM complaints_event e
+                          FROM (SELECT concat_ws(' ', {_event_text('e')}, {_REPORT_TEXT}) AS text FROM complaints_event e
                                   LEFT JOIN complaints_report r ON r.id = e.report_id
                                  WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 30) ev), ''),
          reporter_ids = coalesce((SELECT array_agg(DISTINCT r.reporter_id ORDER BY r.reporter_id)

@@ -21,6 +21,7 @@ from datetime import datetime
 from django.db import connection
 
 from complaints.parsers.util import normalize_ip
+from trustsafety.pg_arrays import array_literal
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,10 @@ def holdings_at(
         raise ValueError("resolution times must be timezone-aware")
     result: list[Holding | None] = [None] * len(pairs)
     with connection.cursor() as cursor:
-        cursor.execute(_RESOLVE_PROBING if len(ips) < PROBING_BELOW else _RESOLVE, [ips, times])
+        cursor.execute(
+            _RESOLVE_PROBING if len(ips) < PROBING_BELOW else _RESOLVE,
+            [array_literal(ips), array_literal(times)],
+        )
         for ordinal, alloc_id, network, customer_id, external_id, service_id, shared in cursor:
             result[ordinal - 1] = Holding(
                 allocation_id=alloc_id,
@@ -144,7 +148,7 @@ def ips_in_our_networks(ips: Sequence[str], *, normalized: bool = False) -> list
     canonical = list(ips) if normalized else [_canonical_ip(ip) for ip in ips]
     inside = [False] * len(canonical)
     with connection.cursor() as cursor:
-        cursor.execute(_IN_OUR_NETWORKS, [canonical])
+        cursor.execute(_IN_OUR_NETWORKS, [array_literal(canonical)])
         for (ordinal,) in cursor:
             inside[ordinal - 1] = True
     return inside

@@ -200,6 +200,18 @@ def test_full_text_over_subject_evidence_and_messages(agent):
     assert ids(agent, "q=wordpress+-plugin") == set()
 
 
+def test_only_the_first_filing_adds_search_text(agent):
+    """Later events keep the ticket's indexed columns as they were (search_sql.py): the
+    counters still move."""
+    ticket = make_ticket(subject="Spam")
+    make_event(ticket, evidence="first quokka")
+    make_event(ticket, report=make_report(subject="again"), evidence="later wombat")
+    ticket.refresh_from_db()
+    assert (ticket.event_count, ticket.report_count) == (2, 2)
+    assert ids(agent, "q=quokka") == {ticket.pk}
+    assert ids(agent, "q=wombat") == set()
+
+
 def test_combined_filters(agent):
     acme = CustomerFactory()
     hit = make_ticket(customer=acme, status="awaiting_customer", type="phishing", assignee=agent)

@@ -1,0 +1,38 @@
+"""Array parameters for set-based SQL, written as one PostgreSQL array literal.
+
+The intake passes whole batches as arrays (``unnest(%s::inet[], %s::timestamptz[])``).
+Django's psycopg backend binds parameters on the client, and psycopg adapts a Python list
+element by element through its dumpers: for a batch of 200 reports that was a sixth of a
+worker's time. One string in the array input syntax (``{"a","b",NULL}``, see the
+PostgreSQL manual, "Array Value Input") is adapted once, and the SQL cast (``::inet[]``)
+parses it on the server, in C.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
+
+
+def _element(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("array timestamps must be timezone-aware")
+        return f'"{value.isoformat()}"'
+    if isinstance(value, int):
+        return str(value)
+    return f'"{str(value).translate(_ESCAPES)}"'
+
+
+def array_literal(values: Iterable[object]) -> str:
+    """``values`` as the text of a one-dimensional array; cast it in SQL (``%s::text[]``).
+    Strings must not hold NUL (PostgreSQL text cannot)."""
+    return "{" + ",".join(map(_element, values)) + "}"
