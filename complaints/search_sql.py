@@ -179,7 +179,7 @@ BEGIN
                           FROM (SELECT {_MESSAGE_TEXT} AS text FROM complaints_message m
                                  WHERE m.ticket_id = t.id ORDER BY m.created_at, m.id) m), '')
            || coalesce((SELECT setweight(to_tsvector('simple'::regconfig, left(string_agg(ev.text, ' '), 60000)), 'C')
-                          FROM (SELECT concat_ws(' ', {_event_text('e')}, {_REPORT_TEXT}) AS text FROM complaints_event e
+                          FROM (SELECT concat_ws(' ', {_event_text("e")}, {_REPORT_TEXT}) AS text FROM complaints_event e
                                   LEFT JOIN complaints_report r ON r.id = e.report_id
                                  WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 30) ev), ''),
          reporter_ids = coalesce((SELECT array_agg(DISTINCT r.reporter_id ORDER BY r.reporter_id)
