@@ -112,6 +112,12 @@ def main() -> None:
     parse_rate = baseline([Path(p) for p in paths])
     print(f"baseline bare parse: {parse_rate:,.0f} messages/s (one process)")
 
+    # A Celery worker imports its tasks and broker transport when it starts, not on the
+    # first report: so do the forked workers here.
+    import kombu.transport.redis  # noqa: F401
+
+    import complaints.tasks  # noqa: F401
+
     connection.close()
     shares = [paths[i :: args.workers] for i in range(args.workers)]
     started = time.perf_counter()

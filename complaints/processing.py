@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from complaints import classification
 from complaints.attribution import Attributed, Subject, attribute, url_host
+from complaints.bulk_sql import defaults_sql
 from complaints.evidence import evidence_verdict
 from complaints.mail_auth import document_sender
 from complaints.models import Report, Reporter, Ticket
@@ -551,7 +552,7 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> tuple[dict[str, int], l
         "kind, status, aggregation_key, subject, type, taxonomy, resource, customer_id, "
         "service_id, needs_triage, evidence_status, event_count, report_count, created_at, updated_at"
     )
-    extra_columns, extra_values = _ticket_column_defaults(set(explicit.split(", ")))
+    extra_columns, extra_values, defaults = defaults_sql(Ticket, set(explicit.split(", ")))
     sql = f"""
         INSERT INTO complaints_ticket ({explicit}{extra_columns})
         SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, 0, 0, now(), now(){extra_values}
@@ -572,7 +573,6 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> tuple[dict[str, int], l
         triage,
         evidence,
     ]
-    defaults = _ticket_default_params(set(explicit.split(", ")))
     select_open = (
         "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
         f"WHERE aggregation_key = ANY(%s::text[]) AND status IN ({open_list})"
@@ -588,7 +588,7 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> tuple[dict[str, int], l
                 break
             # The defaults' placeholders stand in the SELECT list, before the arrays'.
             arrays = [array_literal(column[i] for i in todo) for column in columns]
-            cursor.execute(sql.replace("%%DEFAULT%%", "%s"), [*defaults, *arrays])
+            cursor.execute(sql, [*defaults, *arrays])
             opened = {key: ticket_id for ticket_id, key in cursor.fetchall()}
             found.update(opened)
             opened_ids.extend(opened.values())
@@ -612,35 +612,6 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> tuple[dict[str, int], l
             )
     # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
     return found, opened_ids
-
-
-def _ticket_defaults(explicit: set[str]) -> list[tuple[str, Any]]:
-    """(column, value) for every other NOT NULL column of Ticket, from the model's defaults:
-    fields added later by other features keep working with the bulk insert."""
-    found: list[tuple[str, Any]] = []
-    for model_field in Ticket._meta.concrete_fields:
-        column = str(model_field.column)
-        if column in explicit or model_field.primary_key or model_field.null:
-            continue
-        if getattr(model_field, "generated", False):
-            continue
-        default = model_field.get_default()  # "" for text fields without a default
-        if default is None:
-            continue
-        value = model_field.get_db_prep_save(default, connection)
-        found.append((column, value))
-    return found
-
-
-def _ticket_column_defaults(explicit: set[str]) -> tuple[str, str]:
-    defaults = _ticket_defaults(explicit)
-    columns = "".join(f", {column}" for column, _ in defaults)
-    values = "".join(", %%DEFAULT%%" for _ in defaults)
-    return columns, values
-
-
-def _ticket_default_params(explicit: set[str]) -> list[Any]:
-    return [value for _, value in _ticket_defaults(explicit)]
 
 
 _EVENT_COLUMNS = (

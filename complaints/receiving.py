@@ -9,13 +9,16 @@ call) only after this returns, so nothing acknowledged can be lost.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
-from complaints.models import Mailbox, Receipt, Report, ReporterToken, ReportRaw
+from complaints.bulk_sql import defaults_sql
+from complaints.models import Mailbox, Receipt, Report, ReporterToken
+from trustsafety.pg_arrays import array_literal
 
 
 @dataclass
@@ -69,43 +72,44 @@ def _receive_batch(arrivals: Sequence[Arrival]) -> list[Received]:
     digests = [hashlib.sha256(arrival.raw).hexdigest() for arrival in arrivals]
     refetched = _known_mailbox_messages(arrivals)
     wanted = {d for i, d in enumerate(digests) if i not in refetched}
-    known = dict(Report.objects.filter(sha256__in=wanted).values_list("sha256", "pk"))
+    known = _reports_known(wanted)
     first_of: dict[str, int] = {}  # digest -> index of the arrival that brings it first
     for index, digest in enumerate(digests):
         if index not in refetched and digest not in known:
             first_of.setdefault(digest, index)
     created = _reports_insert([(digest, arrivals[index]) for digest, index in first_of.items()])
     known.update(created)
-    receipts = []
+    receipts: list[tuple[int, Arrival, bool]] = []
     answers: list[Received | None] = []
     for index, (arrival, digest) in enumerate(zip(arrivals, digests, strict=True)):
         if index in refetched:  # the same mailbox message fetched again: nothing new
             answers.append(Received(report_id=refetched[index], outcome="refetch", receipt_id=None))
             continue
-        is_new = digest in created and first_of.get(digest) == index
         receipts.append(
-            Receipt(
-                report_id=known[digest],
-                channel=arrival.channel,
-                outcome=Receipt.Outcome.NEW if is_new else Receipt.Outcome.DUPLICATE,
-                mailbox=arrival.mailbox,
-                uidvalidity=arrival.uidvalidity,
-                uid=arrival.uid,
-                path=arrival.path[:1024],
-                submitted_by_id=arrival.submitted_by_id,
-                reporter_token=arrival.reporter_token,
-            )
+            (known[digest], arrival, digest in created and first_of.get(digest) == index)
         )
         answers.append(None)
-    stored = iter(Receipt.objects.bulk_create(receipts))
+    stored = iter(zip(receipts, _receipts_insert(receipts), strict=True))
     result = []
     for answer in answers:
         if answer is None:
-            receipt = next(stored)
-            outcome = "new" if receipt.outcome == Receipt.Outcome.NEW else "duplicate"
-            answer = Received(report_id=receipt.report_id, outcome=outcome, receipt_id=receipt.pk)
+            (report_id, _arrival, is_new), receipt_id = next(stored)
+            answer = Received(
+                report_id=report_id, outcome="new" if is_new else "duplicate", receipt_id=receipt_id
+            )
         result.append(answer)
     return result
+
+
+def _reports_known(digests: set[str]) -> dict[str, int]:
+    if not digests:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sha256, id FROM complaints_report WHERE sha256 = ANY(%s::text[])",
+            [array_literal(digests)],
+        )
+        return dict(cursor.fetchall())
 
 
 def _known_mailbox_messages(arrivals: Sequence[Arrival]) -> dict[int, int]:
@@ -125,29 +129,91 @@ def _known_mailbox_messages(arrivals: Sequence[Arrival]) -> dict[int, int]:
     return {keyed[(m, v, u)]: report for m, v, u, report in seen if (m, v, u) in keyed}
 
 
+_REPORT_COLUMNS = "sha256, size, data, received_at"
+_RECEIPT_COLUMNS = (
+    "report_id, channel, outcome, mailbox_id, uidvalidity, uid, path, submitted_by_id, "
+    "reporter_token_id, received_at"
+)
+
+
 def _reports_insert(new: list[tuple[str, Arrival]]) -> dict[str, int]:
     """Insert reports and their bytes; digest -> report id.
 
     ``ON CONFLICT (sha256) DO UPDATE`` (a no-op update) returns an id even when another
     transaction stored the same bytes a moment ago: both then process one report, which
-    is idempotent."""
+    is idempotent. Only the rows this statement inserted (``xmax = 0``: no updater) get
+    their bytes written here; the other transaction wrote the bytes of its own."""
     if not new:
         return {}
-    reports = Report.objects.bulk_create(
-        [
-            Report(sha256=digest, size=len(arrival.raw), data=arrival.data)
-            for digest, arrival in new
-        ],
-        update_conflicts=True,
-        unique_fields=["sha256"],
-        update_fields=["size"],
-    )
-    created = {report.sha256: report.pk for report in reports}
-    ReportRaw.objects.bulk_create(
-        [ReportRaw(report_id=created[d], content=a.raw, filename=a.filename[:255]) for d, a in new],
-        ignore_conflicts=True,
-    )
+    columns, values, defaults = defaults_sql(Report, set(_REPORT_COLUMNS.split(", ")))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO complaints_report ({_REPORT_COLUMNS}{columns})
+            SELECT u.sha256, u.size, u.data::jsonb, now(){values}
+              FROM unnest(%s::text[], %s::int[], %s::text[]) AS u(sha256, size, data)
+            ON CONFLICT (sha256) DO UPDATE SET size = EXCLUDED.size
+            RETURNING id, sha256, xmax = 0
+            """,  # noqa: S608 - column names come from the model, values are parameters
+            [
+                *defaults,
+                array_literal(digest for digest, _ in new),
+                array_literal(len(arrival.raw) for _, arrival in new),
+                array_literal(
+                    json.dumps(arrival.data, default=str).replace("\\u0000", "\\ufffd")
+                    for _, arrival in new
+                ),
+            ],
+        )
+        returned = cursor.fetchall()
+        created = {digest: report_id for report_id, digest, _ in returned}
+        inserted = {digest for _, digest, is_insert in returned if is_insert}
+        # The bytes go by COPY: psycopg writes bytea without building a statement.
+        with cursor.cursor.copy(
+            "COPY complaints_reportraw (report_id, content, filename) FROM STDIN"
+        ) as copy:
+            for digest, arrival in new:
+                if digest in inserted:
+                    copy.write_row((created[digest], arrival.raw, arrival.filename[:255]))
     return created
+
+
+def _receipts_insert(receipts: list[tuple[int, Arrival, bool]]) -> list[int]:
+    """Insert one Receipt per arrival; their ids, in order (PostgreSQL returns the rows of
+    ``INSERT ... SELECT ... ORDER BY`` in that order, as Django's bulk_create relies on)."""
+    if not receipts:
+        return []
+    columns, values, defaults = defaults_sql(Receipt, set(_RECEIPT_COLUMNS.split(", ")))
+    new, duplicate = Receipt.Outcome.NEW, Receipt.Outcome.DUPLICATE
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO complaints_receipt ({_RECEIPT_COLUMNS}{columns})
+            SELECT u.report_id, u.channel, u.outcome, u.mailbox_id, u.uidvalidity, u.uid,
+                   u.path, u.submitted_by_id, u.reporter_token_id, now(){values}
+              FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[],
+                          %s::bigint[], %s::text[], %s::bigint[], %s::bigint[])
+                   WITH ORDINALITY AS u(report_id, channel, outcome, mailbox_id, uidvalidity,
+                                        uid, path, submitted_by_id, reporter_token_id, ord)
+             ORDER BY u.ord
+            RETURNING id
+            """,  # noqa: S608 - column names come from the model, values are parameters
+            [
+                *defaults,
+                array_literal(report_id for report_id, _, _ in receipts),
+                array_literal(arrival.channel for _, arrival, _ in receipts),
+                array_literal(new if is_new else duplicate for _, _, is_new in receipts),
+                array_literal(a.mailbox.pk if a.mailbox else None for _, a, _ in receipts),
+                array_literal(arrival.uidvalidity for _, arrival, _ in receipts),
+                array_literal(arrival.uid for _, arrival, _ in receipts),
+                array_literal(arrival.path[:1024] for _, arrival, _ in receipts),
+                array_literal(arrival.submitted_by_id for _, arrival, _ in receipts),
+                array_literal(
+                    a.reporter_token.pk if a.reporter_token else None for _, a, _ in receipts
+                ),
+            ],
+        )
+        return [receipt_id for (receipt_id,) in cursor.fetchall()]
 
 
 def _queue_processing(report_ids: list[int]) -> None:

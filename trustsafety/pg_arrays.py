@@ -13,26 +13,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
-
 
 def _element(value: object) -> str:
+    if type(value) is str:  # the common case first
+        if "\\" in value or '"' in value:
+            value = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{value}"'
     if value is None:
         return "NULL"
     if value is True:
         return "t"
     if value is False:
         return "f"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("array timestamps must be timezone-aware")
         return f'"{value.isoformat()}"'
-    if isinstance(value, int):
-        return str(value)
-    return f'"{str(value).translate(_ESCAPES)}"'
+    return _element(str(value))
 
 
 def array_literal(values: Iterable[object]) -> str:
     """``values`` as the text of a one-dimensional array; cast it in SQL (``%s::text[]``).
     Strings must not hold NUL (PostgreSQL text cannot)."""
-    return "{" + ",".join(map(_element, values)) + "}"
+    return "{" + ",".join([_element(value) for value in values]) + "}"

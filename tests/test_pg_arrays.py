@@ -1,0 +1,47 @@
+"""Array literals read back by PostgreSQL exactly as the values went in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from django.db import connection
+
+from trustsafety.pg_arrays import array_literal
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "plain", "", "NULL", 'say "hi"', "back\\slash", "a,b", "{braces}", " spaced ",
+    "line\nbreak\ttab", "x\\\"y", "ünïcødé ✓", "'); DROP TABLE complaints_report; --",
+]  # fmt: skip
+
+
+def _read(sql: str, value: str) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        return cursor.fetchone()[0]
+
+
+def test_strings_and_null_round_trip():
+    assert _read("SELECT %s::text[]", array_literal([*HOSTILE, None])) == [*HOSTILE, None]
+
+
+def test_numbers_booleans_addresses_and_times():
+    assert _read("SELECT %s::bigint[]", array_literal([1, -2, 2**40, None])) == [1, -2, 2**40, None]
+    assert _read("SELECT %s::boolean[]", array_literal([True, False, None])) == [True, False, None]
+    assert _read("SELECT %s::inet[]::text[]", array_literal(["192.0.2.1", "2001:db8::1"])) == [
+        "192.0.2.1/32",
+        "2001:db8::1/128",
+    ]
+    times = [
+        datetime(2025, 6, 1, 12, 30, 15, 123456, tzinfo=UTC),
+        datetime(2025, 6, 1, 14, 0, tzinfo=timezone(timedelta(hours=2))),
+    ]
+    assert _read("SELECT %s::timestamptz[]", array_literal(times)) == times
+
+
+def test_empty_and_naive_times():
+    assert _read("SELECT %s::text[]", array_literal([])) == []
+    with pytest.raises(ValueError, match="timezone-aware"):
+        array_literal([datetime(2025, 6, 1)])  # noqa: DTZ001 - naive on purpose
