@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from complaints import classification
+from complaints import classification, search_sql
 from complaints.attribution import Attributed, Subject, attribute, url_host
 from complaints.bulk_sql import defaults_sql
 from complaints.evidence import evidence_verdict
@@ -419,7 +419,12 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
             timed_count=sum(1 for row in mine if row.time_known),
             has_evidence=item.result.has_logs_or_headers or bool(item.result.evidence.strip()),
         )
-    ticket_of_key, opened_ids = _tickets_ensure(rows, verdicts)
+    ticket_of_key, opened_ids = _tickets_ensure(
+        rows,
+        verdicts,
+        {item.report_id: item for item in parsed},
+        {report_id: reporter.pk for report_id, reporter in reporter_of.items()},
+    )
     inserted_per_report = _events_insert(rows, ticket_of_key)
     _tickets_drop_empty(opened_ids)
 
@@ -501,9 +506,45 @@ def _json_text(data: object) -> str:
         return "{}"
 
 
-def _tickets_ensure(rows: list[_Row], verdicts: dict) -> tuple[dict[str, int], list[int]]:
+def _first_filing_text(group: list[_Row], parsed_of: dict[int, _Parsed]) -> str:
+    """The search text of a ticket's first filing, as the events' trigger builds it
+    (search_sql.py): each of its first reports' subject and evidence, then the text of
+    their first events."""
+    by_report: dict[int, list[_Row]] = defaultdict(list)
+    for row in group:
+        by_report[row.report_id].append(row)
+    chunks = []
+    for report_id in sorted(by_report)[: search_sql.TEXT_REPORTS]:
+        result = parsed_of[report_id].result
+        chunks.append(
+            " ".join(
+                [
+                    clean(result.subject, 998),
+                    clean(result.evidence, MAX_REPORT_EVIDENCE)[:1500],
+                    *(
+                        " ".join(
+                            part
+                            for part in (
+                                row.ip,
+                                row.domain,
+                                row.url,
+                                clean(row.parsed.evidence, MAX_EVENT_EVIDENCE)[:500],
+                            )
+                            if part
+                        )
+                        for row in by_report[report_id][: search_sql.TEXT_EVENTS]
+                    ),
+                ]
+            )
+        )
+    return " ".join(chunks)[: search_sql.TEXT_CHARS]
+
+
+def _tickets_ensure(
+    rows: list[_Row], verdicts: dict, parsed_of: dict[int, _Parsed], reporters: dict[int, int]
+) -> tuple[dict[str, int], list[int]]:
     """Open (or find) the ticket of every aggregation key in the batch: key -> ticket id,
-    and the ids of the tickets opened here."""
+    and the ids of the tickets opened here. ``reporters``: report id -> reporter id."""
     groups: dict[str, list[_Row]] = defaultdict(list)
     for row in rows:
         if row.key:
@@ -526,6 +567,7 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> tuple[dict[str, int], l
     keys, subjects, types, taxonomies, resources, customers, services, triage, evidence = (
         [] for _ in range(9)
     )
+    first_at, last_at, reporter_ids, texts = [], [], [], []
     for key, group in groups.items():
         first = group[0]
         who = first.who
@@ -547,17 +589,29 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> tuple[dict[str, int], l
         services.append(who.service_id)
         triage.append(who.customer_id is None)
         evidence.append("complete" if complete else "insufficient")
+        # What the events' trigger would add on a first filing, set as the ticket opens, so
+        # that the trigger's update of a new ticket only moves its counters (a HOT update).
+        first_at.append(min(row.observed_at for row in group))
+        last_at.append(max(row.observed_at for row in group))
+        reporter_ids.append(array_literal(sorted({reporters[row.report_id] for row in group})))
+        texts.append(_first_filing_text(group, parsed_of))
     open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
     explicit = (
         "kind, status, aggregation_key, subject, type, taxonomy, resource, customer_id, "
-        "service_id, needs_triage, evidence_status, event_count, report_count, created_at, updated_at"
+        "service_id, needs_triage, evidence_status, event_count, report_count, created_at, "
+        "updated_at, first_event_at, last_event_at, reporter_ids, search_vector"
     )
     extra_columns, extra_values, defaults = defaults_sql(Ticket, set(explicit.split(", ")))
     sql = f"""
         INSERT INTO complaints_ticket ({explicit}{extra_columns})
-        SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, 0, 0, now(), now(){extra_values}
+        SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, 0, 0, now(), now(), fa, la,
+               rp::bigint[],
+               tsd_subject_vector(s, r) || setweight(to_tsvector('simple'::regconfig, b), 'C')
+               {extra_values}
           FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[],
-                      %s::bigint[], %s::boolean[], %s::text[]) AS u(k, s, t, tx, r, c, sv, tr, ev)
+                      %s::bigint[], %s::boolean[], %s::text[], %s::timestamptz[],
+                      %s::timestamptz[], %s::text[], %s::text[])
+               AS u(k, s, t, tx, r, c, sv, tr, ev, fa, la, rp, b)
          ORDER BY k
         ON CONFLICT (aggregation_key) WHERE status IN ({open_list}) DO NOTHING
         RETURNING id, aggregation_key
@@ -572,6 +626,10 @@ def _tickets_ensure(rows: list[_Row], verdicts: dict) -> tuple[dict[str, int], l
         services,
         triage,
         evidence,
+        first_at,
+        last_at,
+        reporter_ids,
+        texts,
     ]
     select_open = (
         "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only

@@ -48,7 +48,9 @@ def _event_text(alias: str) -> str:
 _EVENT_TEXT = _event_text("a")
 _REPORT_TEXT = "concat_ws(' ', r.subject, left(r.evidence, 1500))"
 # A ticket's first filing adds the text of its reports and their first events; later
-# filings add none. A busy case (a spam source reported a thousand times) is found by its
+# filings add none. The intake opens its tickets with that text, their first events' times
+# and reporters already in place (``processing._first_filing_text``): a ticket whose
+# reporters are known has had its first filing's text. A busy case (a spam source reported a thousand times) is found by its
 # first reports' words, and every later event leaves the ticket's indexed columns as they
 # were, so its row update is a HOT update (no index entries) — the intake's hot path.
 TEXT_REPORTS = 3
@@ -133,7 +135,8 @@ BEGIN
          reporter_ids = CASE WHEN d.reporters <@ t.reporter_ids THEN t.reporter_ids
                         ELSE ARRAY(SELECT DISTINCT x FROM unnest(t.reporter_ids || d.reporters) x ORDER BY x)
                         END,
-         search_vector = CASE WHEN t.event_count > 0 OR d.body = '' THEN t.search_vector
+         search_vector = CASE WHEN t.event_count > 0 OR cardinality(t.reporter_ids) > 0 OR d.body = ''
+           THEN t.search_vector
            ELSE coalesce(t.search_vector, '') || setweight(to_tsvector('simple'::regconfig, d.body), 'C')
          END
     FROM (SELECT g.ticket_id, sum(g.n)::int AS n, count(*)::int AS reports_n,
@@ -208,6 +211,58 @@ DROP FUNCTION IF EXISTS tsd_messages_updated();
 DROP FUNCTION IF EXISTS tsd_events_added();
 DROP FUNCTION IF EXISTS tsd_ticket_guard();
 DROP FUNCTION IF EXISTS tsd_subject_vector(text, text);
+"""
+
+# TicketTally (complaints.models.tickets): one row per ticket, equal to its event_count,
+# kept by statement triggers on the ticket. Installed apart from INSTALL, by the migration
+# that creates the table: earlier migrations run INSTALL before that table exists.
+TALLY_INSTALL = """
+CREATE OR REPLACE FUNCTION tsd_tally_opened() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO complaints_tickettally (ticket_id, event_count)
+  SELECT o.id, o.event_count FROM opened o ORDER BY o.id
+  ON CONFLICT (ticket_id) DO UPDATE SET event_count = EXCLUDED.event_count;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION tsd_tally_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE complaints_tickettally c SET event_count = n.event_count
+    FROM changed n
+   WHERE c.ticket_id = n.id AND c.event_count <> n.event_count;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION tsd_tally_closed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM complaints_tickettally c USING gone g WHERE c.ticket_id = g.id;
+  RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS tsd_tally_opened ON complaints_ticket;
+DROP TRIGGER IF EXISTS tsd_tally_counted ON complaints_ticket;
+DROP TRIGGER IF EXISTS tsd_tally_closed ON complaints_ticket;
+CREATE TRIGGER tsd_tally_opened AFTER INSERT ON complaints_ticket
+  REFERENCING NEW TABLE AS opened FOR EACH STATEMENT EXECUTE FUNCTION tsd_tally_opened();
+CREATE TRIGGER tsd_tally_counted AFTER UPDATE ON complaints_ticket
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION tsd_tally_counted();
+CREATE TRIGGER tsd_tally_closed AFTER DELETE ON complaints_ticket
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION tsd_tally_closed();
+"""
+
+TALLY_UNINSTALL = """
+DROP TRIGGER IF EXISTS tsd_tally_opened ON complaints_ticket;
+DROP TRIGGER IF EXISTS tsd_tally_counted ON complaints_ticket;
+DROP TRIGGER IF EXISTS tsd_tally_closed ON complaints_ticket;
+DROP FUNCTION IF EXISTS tsd_tally_opened();
+DROP FUNCTION IF EXISTS tsd_tally_counted();
+DROP FUNCTION IF EXISTS tsd_tally_closed();
+"""
+
+# Tallies of tickets that existed before their trigger.
+TALLY_BACKFILL = """
+INSERT INTO complaints_tickettally (ticket_id, event_count)
+SELECT id, event_count FROM complaints_ticket ON CONFLICT (ticket_id) DO NOTHING
 """
 
 # Fill the columns of tickets that existed before the triggers.

@@ -69,7 +69,8 @@ class SortKey:
 SORTS: dict[str, SortKey] = {
     "last_event": SortKey("Latest activity", QUEUE_ACTIVITY, descending=True),
     "created": SortKey("Newest", F("created_at"), descending=True),
-    "events": SortKey("Most events", F("event_count"), descending=True, numeric=True),
+    # TicketTally holds the index of this order (see complaints.models.tickets).
+    "events": SortKey("Most events", F("tally__event_count"), descending=True, numeric=True),
     "sla_due": SortKey("SLA due first", QUEUE_SLA_DUE, descending=False),
 }
 
@@ -223,6 +224,8 @@ def ticket_queue_for(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
         if key.descending
         else (key.expression.asc(), F("id").asc())
     )
+    if filters.sort == "events":  # every ticket has a tally: an inner join, index-ordered
+        qs = qs.filter(tally__event_count__gte=0)
     return (
         qs.select_related("customer", "assignee")
         .defer("search_vector", "reporter_ids")

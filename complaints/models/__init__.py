@@ -8,7 +8,7 @@ from complaints.models.messaging import Message, Party, ResponseTemplate
 from complaints.models.policy import NoticePolicy
 from complaints.models.reports import Mailbox, Receipt, Report, Reporter, ReporterToken, ReportRaw
 from complaints.models.sla import BusinessHours, Notification, SlaPolicy
-from complaints.models.tickets import Ticket, TicketChange
+from complaints.models.tickets import Ticket, TicketChange, TicketTally
 from complaints.models.workspace import SavedView
 
 __all__ = [
@@ -37,4 +37,5 @@ __all__ = [
     "SlaPolicy",
     "Ticket",
     "TicketChange",
+    "TicketTally",
 ]

@@ -143,10 +143,13 @@ def decode_header_value(value: object) -> str:
     degrade to replacement characters. CR/LF (also smuggled inside encoded words) is
     folded to one space so a value can never start a new header line downstream."""
     text = str(value)[: MAX_HEADER_VALUE_CHARS * 4]
-    try:
-        decoded = str(make_header(decode_header(text)))
-    except (LookupError, UnicodeError, ValueError, AssertionError, TypeError):
-        decoded = _decode_words_leniently(text)
+    if "=?" not in text:  # no encoded word: decode_header would hand the text back
+        decoded = text
+    else:
+        try:
+            decoded = str(make_header(decode_header(text)))
+        except (LookupError, UnicodeError, ValueError, AssertionError, TypeError):
+            decoded = _decode_words_leniently(text)
     return _CRLF.sub(" ", decoded).strip()[:MAX_HEADER_VALUE_CHARS]
 
 

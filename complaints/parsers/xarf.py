@@ -47,9 +47,10 @@ _ADDRESS_LIKE = re.compile(r"^[0-9x.:]+$", re.IGNORECASE)
 _ABUSEHUB_TZ = ZoneInfo("Europe/Amsterdam")
 
 
-class _StringLoader(yaml.SafeLoader):
+class _StringLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader that keeps every plain scalar a string: YAML 1.1 would otherwise read an
-    all-digit IPv6 like ``1:2:3`` as a base-60 integer and dates as datetimes."""
+    all-digit IPv6 like ``1:2:3`` as a base-60 integer and dates as datetimes. libyaml's
+    parser (PyYAML's CSafeLoader) when PyYAML was built with it: a tenth of the time."""
 
 
 _StringLoader.yaml_implicit_resolvers = {}
