@@ -100,7 +100,10 @@ def main() -> None:
     resolve.load(rows)
     networks = sorted({network for network, *_ in rows})
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE complaints_report, complaints_ticket, complaints_reporter CASCADE")
+        cursor.execute(
+            "TRUNCATE complaints_report, complaints_ticket, complaints_tickettally, "
+            "complaints_reporter CASCADE"
+        )
 
     maildir = REPO / "var" / "bench-maildir"
     shutil.rmtree(maildir, ignore_errors=True)

@@ -23,7 +23,7 @@ import json
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -425,8 +425,15 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
         {item.report_id: item for item in parsed},
         {report_id: reporter.pk for report_id, reporter in reporter_of.items()},
     )
-    inserted_per_report = _events_insert(rows, ticket_of_key)
-    _tickets_drop_empty(opened_ids)
+    # The reports are marked filed (with their reporters) before their events go in: the
+    # events' trigger reads the reporters. Their event counts are the batch's own,
+    # corrected below where some events turned out to be on file already.
+    planned: Counter[int] = Counter()
+    unique: set[uuid.UUID] = set()
+    for row in rows:
+        if row.fingerprint not in unique:
+            unique.add(row.fingerprint)
+            planned[row.report_id] += 1
 
     now = timezone.now()
     outcomes = []
@@ -448,7 +455,7 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
                 clean(result.evidence, MAX_REPORT_EVIDENCE), verdict.status,
                 json.dumps(verdict.reasons),
                 result.is_complaint and bool(mine) and not any(row.key for row in mine),
-                inserted_per_report.get(item.report_id, 0), _json_text(result.data),
+                planned[item.report_id], _json_text(result.data),
             )
         )  # fmt: skip
         tickets = sorted(
@@ -467,6 +474,11 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
             )
         )
     _reports_mark_filed(filed, now)
+    inserted_per_report = _events_insert(rows, ticket_of_key)
+    _reports_recount(
+        {rid: inserted_per_report.get(rid, 0) for rid, n in planned.items() if n}, planned
+    )
+    _tickets_drop_empty(opened_ids)
     filed_ids = [o.report_id for o in outcomes]
     transaction.on_commit(lambda: _after_filing(filed_ids))
     return outcomes
@@ -498,6 +510,19 @@ def _reports_mark_filed(rows: list[tuple], now: datetime) -> None:
         cursor.execute(_MARK_FILED, [now, *columns])
 
 
+def _reports_recount(inserted: dict[int, int], planned: Counter[int]) -> None:
+    """Event counts of reports some of whose events were already on file (a redelivered
+    or re-sent report): the number actually inserted."""
+    wrong = {rid: n for rid, n in inserted.items() if n != planned[rid]}
+    if wrong:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE complaints_report r SET event_count = u.n "
+                "FROM unnest(%s::bigint[], %s::int[]) AS u(id, n) WHERE r.id = u.id",
+                [array_literal(wrong), array_literal(wrong.values())],
+            )
+
+
 def _json_text(data: object) -> str:
     """Parser extras as JSON text PostgreSQL accepts (no NUL escapes)."""
     try:
@@ -506,38 +531,27 @@ def _json_text(data: object) -> str:
         return "{}"
 
 
-def _first_filing_text(group: list[_Row], parsed_of: dict[int, _Parsed]) -> str:
-    """The search text of a ticket's first filing, as the events' trigger builds it
-    (search_sql.py): each of its first reports' subject and evidence, then the text of
-    their first events."""
-    by_report: dict[int, list[_Row]] = defaultdict(list)
-    for row in group:
-        by_report[row.report_id].append(row)
-    chunks = []
-    for report_id in sorted(by_report)[: search_sql.TEXT_REPORTS]:
-        result = parsed_of[report_id].result
-        chunks.append(
-            " ".join(
-                [
-                    clean(result.subject, 998),
-                    clean(result.evidence, MAX_REPORT_EVIDENCE)[:1500],
-                    *(
-                        " ".join(
-                            part
-                            for part in (
-                                row.ip,
-                                row.domain,
-                                row.url,
-                                clean(row.parsed.evidence, MAX_EVENT_EVIDENCE)[:500],
-                            )
-                            if part
-                        )
-                        for row in by_report[report_id][: search_sql.TEXT_EVENTS]
-                    ),
-                ]
+def _report_text(item: _Parsed) -> str:
+    """A report's searchable text, as the events' trigger takes it (search_sql.py)."""
+    result = item.result
+    return f"{clean(result.subject, 998)} {clean(result.evidence, MAX_REPORT_EVIDENCE)[:1500]}"
+
+
+def _events_text(group: list[_Row]) -> str:
+    """The searchable text of a ticket's first events (search_sql.py)."""
+    return " ".join(
+        " ".join(
+            part
+            for part in (
+                row.ip,
+                row.domain,
+                row.url,
+                clean(row.parsed.evidence, MAX_EVENT_EVIDENCE)[:500],
             )
+            if part
         )
-    return " ".join(chunks)[: search_sql.TEXT_CHARS]
+        for row in group[: search_sql.TEXT_EVENTS]
+    )[: search_sql.TEXT_CHARS]
 
 
 def _tickets_ensure(
@@ -567,7 +581,8 @@ def _tickets_ensure(
     keys, subjects, types, taxonomies, resources, customers, services, triage, evidence = (
         [] for _ in range(9)
     )
-    first_at, last_at, reporter_ids, texts = [], [], [], []
+    first_at, last_at, reporter_ids, texts, report_index = [], [], [], [], []
+    report_order: dict[int, int] = {}  # report id -> its position in the report texts
     for key, group in groups.items():
         first = group[0]
         who = first.who
@@ -594,7 +609,10 @@ def _tickets_ensure(
         first_at.append(min(row.observed_at for row in group))
         last_at.append(max(row.observed_at for row in group))
         reporter_ids.append(array_literal(sorted({reporters[row.report_id] for row in group})))
-        texts.append(_first_filing_text(group, parsed_of))
+        # The first report's text is turned into lexemes once for all its tickets (a feed
+        # report opens hundreds), its first events' per ticket.
+        report_index.append(report_order.setdefault(group[0].report_id, len(report_order) + 1))
+        texts.append(_events_text(group))
     open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
     explicit = (
         "kind, status, aggregation_key, subject, type, taxonomy, resource, customer_id, "
@@ -603,15 +621,20 @@ def _tickets_ensure(
     )
     extra_columns, extra_values, defaults = defaults_sql(Ticket, set(explicit.split(", ")))
     sql = f"""
+        WITH reports AS MATERIALIZED (
+            SELECT n, setweight(to_tsvector('simple'::regconfig, text), 'C') AS vector
+              FROM unnest(%s::text[]) WITH ORDINALITY AS x(text, n))
         INSERT INTO complaints_ticket ({explicit}{extra_columns})
         SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, 0, 0, now(), now(), fa, la,
                rp::bigint[],
-               tsd_subject_vector(s, r) || setweight(to_tsvector('simple'::regconfig, b), 'C')
+               tsd_subject_vector(s, r) || reports.vector
+                 || setweight(to_tsvector('simple'::regconfig, b), 'C')
                {extra_values}
           FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[],
                       %s::bigint[], %s::boolean[], %s::text[], %s::timestamptz[],
-                      %s::timestamptz[], %s::text[], %s::text[])
-               AS u(k, s, t, tx, r, c, sv, tr, ev, fa, la, rp, b)
+                      %s::timestamptz[], %s::text[], %s::text[], %s::int[])
+               AS u(k, s, t, tx, r, c, sv, tr, ev, fa, la, rp, b, rn)
+          JOIN reports ON reports.n = u.rn
          ORDER BY k
         ON CONFLICT (aggregation_key) WHERE status IN ({open_list}) DO NOTHING
         RETURNING id, aggregation_key
@@ -630,6 +653,7 @@ def _tickets_ensure(
         last_at,
         reporter_ids,
         texts,
+        report_index,
     ]
     select_open = (
         "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
@@ -646,7 +670,8 @@ def _tickets_ensure(
                 break
             # The defaults' placeholders stand in the SELECT list, before the arrays'.
             arrays = [array_literal(column[i] for i in todo) for column in columns]
-            cursor.execute(sql, [*defaults, *arrays])
+            report_texts = array_literal(_report_text(parsed_of[rid]) for rid in report_order)
+            cursor.execute(sql, [report_texts, *defaults, *arrays])
             opened = {key: ticket_id for ticket_id, key in cursor.fetchall()}
             found.update(opened)
             opened_ids.extend(opened.values())

@@ -47,13 +47,14 @@ def _event_text(alias: str) -> str:
 
 _EVENT_TEXT = _event_text("a")
 _REPORT_TEXT = "concat_ws(' ', r.subject, left(r.evidence, 1500))"
-# A ticket's first filing adds the text of its reports and their first events; later
-# filings add none. The intake opens its tickets with that text, their first events' times
-# and reporters already in place (``processing._first_filing_text``): a ticket whose
-# reporters are known has had its first filing's text. A busy case (a spam source reported a thousand times) is found by its
-# first reports' words, and every later event leaves the ticket's indexed columns as they
-# were, so its row update is a HOT update (no index entries) — the intake's hot path.
-TEXT_REPORTS = 3
+# A ticket's first filing adds the text of its first report and of that filing's first
+# events; later filings add none. A busy case (a spam source reported a thousand times) is
+# found by its first report's words, and every later event leaves the ticket's indexed
+# columns as they were, so its row update is a HOT update (no index entries): the intake's
+# hot path. The intake opens its tickets with that text, their first events' times and
+# their reporters already in place (``processing._report_text``, ``_events_text``), so a
+# ticket whose reporters are known has had its first filing's text.
+TEXT_REPORTS = 1
 TEXT_EVENTS = 5
 TEXT_CHARS = 20000
 

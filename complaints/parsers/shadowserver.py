@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -202,7 +201,7 @@ class _RowReader:
         cols = self.cols
         assert cols is not None
         width = len(row)
-        ip = _fast_ip(row[cols.ip].strip()) if cols.ip < width else None
+        ip = normalize_ip(row[cols.ip].strip()) if cols.ip < width else None
         url = domain = None
         if self.content_family:
             host = normalize_domain(_cell(row, cols.http_host)) or None
@@ -244,23 +243,6 @@ class _RowReader:
 
 def _cell(row: list[str], index: int | None) -> str:
     return row[index].strip() if index is not None and index < len(row) else ""
-
-
-def _fast_ip(text: str) -> str | None:
-    """``normalize_ip`` with a C fast path for the common case: an address already in its
-    canonical form (inet_ntop(inet_pton(x)) == x). Anything else (defanged, mapped,
-    IPv4-compatible, upper-case, junk) goes through the shared normaliser, so the result is
-    the same as ``normalize_ip``'s."""
-    family = socket.AF_INET6 if ":" in text else socket.AF_INET
-    try:
-        canonical = socket.inet_ntop(family, socket.inet_pton(family, text))
-    except (OSError, ValueError):
-        return normalize_ip(text)
-    if canonical == text and (family == socket.AF_INET or "." not in canonical):
-        if family == socket.AF_INET6 and canonical.startswith("::ffff:"):
-            return normalize_ip(text)
-        return text
-    return normalize_ip(text)
 
 
 def _family_for(part: Part, doc: Document, header: list[str]) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -40,6 +41,8 @@ def normalize_ip(text: str | None) -> str | None:
         return None
     if _PLAIN_IPV4.fullmatch(text):  # already canonical: the common case, 10x cheaper
         return text
+    if ":" in text and _is_canonical_ipv6(text):
+        return text
     candidate = refang(text.strip().strip("[]<>()"))
     if "%" in candidate:  # zone ids never identify one of our hosts
         return None
@@ -50,6 +53,17 @@ def normalize_ip(text: str | None) -> str | None:
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
     return str(addr)
+
+
+def _is_canonical_ipv6(text: str) -> bool:
+    """True when ``text`` is an IPv6 address already in the form ``ipaddress`` would print
+    (RFC 5952: inet_ntop(inet_pton(x)) == x), checked in C. Dotted forms (IPv4-mapped or
+    -compatible) are left to ``ipaddress``, which prints them differently."""
+    try:
+        canonical = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, text))
+    except (OSError, ValueError):
+        return False
+    return canonical == text and "." not in canonical
 
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")

@@ -69,14 +69,18 @@ def _filed_with_updates(raw: bytes) -> tuple[list[int], tuple[int, int]]:
     return outcome.ticket_ids, (after[0] - before[0], after[1] - before[1])
 
 
-@pytest.mark.django_db(transaction=True)
-def test_filing_events_into_a_ticket_rewrites_none_of_its_indexes():
-    """A new ticket opens with its first filing's times, reporters and text, and a later
-    filing that does not move its activity only moves counters: both updates are HOT."""
+@pytest.fixture
+def allocated() -> None:
     NetworkFactory(prefix=ipaddress.ip_network("203.0.113.0/24"))
     AllocationFactory(
         network=ipaddress.ip_network("203.0.113.8/29"), customer=CustomerFactory(), valid_from=T0
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_filing_events_into_a_ticket_rewrites_none_of_its_indexes(allocated):
+    """A new ticket opens with its first filing's times, reporters and text, and a later
+    filing that does not move its activity only moves counters: both updates are HOT."""
     first, first_updates = _filed_with_updates(
         builders.arf("203.0.113.10", when=datetime(2024, 5, 7, tzinfo=UTC), tag="quokka")
     )
@@ -92,3 +96,16 @@ def test_filing_events_into_a_ticket_rewrites_none_of_its_indexes():
     assert len(ticket.reporter_ids) == 1
     searched = Ticket.objects.filter(pk=ticket.pk, search_vector=SearchQuery("quokka"))
     assert searched.exists(), "the first filing's report subject is searchable"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_reporter_joins_the_tickets_reporters(allocated):
+    [first] = file_reports(builders.arf("203.0.113.10", sender="fbl@one.example"))
+    [other] = file_reports(
+        builders.arf(
+            "203.0.113.10", sender="fbl@two.example", when=datetime(2024, 5, 8, tzinfo=UTC)
+        )
+    )
+    ticket = Ticket.objects.get(pk=first.ticket_ids[0])
+    assert other.ticket_ids == first.ticket_ids
+    assert len(ticket.reporter_ids) == 2
