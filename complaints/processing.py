@@ -320,7 +320,7 @@ class _ReporterRef:
 
     pk: int
     address: str
-    trust: str
+    trust: int
 
 
 def _reporters_known(addresses: list[str]) -> dict[str, _ReporterRef]:
@@ -428,12 +428,8 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
     # The reports are marked filed (with their reporters) before their events go in: the
     # events' trigger reads the reporters. Their event counts are the batch's own,
     # corrected below where some events turned out to be on file already.
-    planned: Counter[int] = Counter()
-    unique: set[uuid.UUID] = set()
-    for row in rows:
-        if row.fingerprint not in unique:
-            unique.add(row.fingerprint)
-            planned[row.report_id] += 1
+    unique = _unique_rows(rows)
+    planned = Counter(row.report_id for row in unique)
 
     now = timezone.now()
     outcomes = []
@@ -474,10 +470,7 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
             )
         )
     _reports_mark_filed(filed, now)
-    inserted_per_report = _events_insert(rows, ticket_of_key)
-    _reports_recount(
-        {rid: inserted_per_report.get(rid, 0) for rid, n in planned.items() if n}, planned
-    )
+    _reports_recount(_events_insert(unique, ticket_of_key), planned)
     _tickets_drop_empty(opened_ids)
     filed_ids = [o.report_id for o in outcomes]
     transaction.on_commit(lambda: _after_filing(filed_ids))
@@ -513,7 +506,7 @@ def _reports_mark_filed(rows: list[tuple], now: datetime) -> None:
 def _reports_recount(inserted: dict[int, int], planned: Counter[int]) -> None:
     """Event counts of reports some of whose events were already on file (a redelivered
     or re-sent report): the number actually inserted."""
-    wrong = {rid: n for rid, n in inserted.items() if n != planned[rid]}
+    wrong = {rid: inserted.get(rid, 0) for rid, n in planned.items() if inserted.get(rid, 0) != n}
     if wrong:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -660,7 +653,7 @@ def _tickets_ensure(
         f"WHERE aggregation_key = ANY(%s::text[]) AND status IN ({open_list})"
     )
     # Open tickets are not written here: the events' trigger updates each one once
-    # (counters, reporters, search text) when the events are inserted.
+    # (counters, new reporters) when the events are inserted.
     found: dict[str, int] = {}
     opened_ids: list[int] = []
     with connection.cursor() as cursor:
@@ -668,7 +661,8 @@ def _tickets_ensure(
             todo = [i for i, key in enumerate(keys) if key not in found]
             if not todo:
                 break
-            # The defaults' placeholders stand in the SELECT list, before the arrays'.
+            # Placeholders in order: the report texts (WITH), the defaults (SELECT list),
+            # then the arrays (FROM).
             arrays = [array_literal(column[i] for i in todo) for column in columns]
             report_texts = array_literal(_report_text(parsed_of[rid]) for rid in report_order)
             cursor.execute(sql, [report_texts, *defaults, *arrays])
@@ -719,19 +713,27 @@ def _copy_int(value: int | None) -> str:
     return "\\N" if value is None else str(value)
 
 
+def _unique_rows(rows: list[_Row]) -> list[_Row]:
+    """The rows with their first fingerprint: one statement may not insert one twice."""
+    seen: set[uuid.UUID] = set()
+    unique = []
+    for row in rows:
+        if row.fingerprint not in seen:
+            seen.add(row.fingerprint)
+            unique.append(row)
+    return unique
+
+
 def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int, int]:
-    """COPY the batch's events into a scratch table, insert the new ones, and add them to
-    their tickets' counters; returns inserted events per report."""
+    """COPY the batch's events (unique fingerprints, ``_unique_rows``) into a scratch table,
+    insert the new ones, and add them to their tickets' counters; returns inserted events
+    per report."""
     if not rows:
         return {}
     buffer = io.StringIO()
     write = buffer.write
     null = "\\N"
-    seen: set[uuid.UUID] = set()  # one statement may not insert a fingerprint twice
     for row in rows:
-        if row.fingerprint in seen:
-            continue
-        seen.add(row.fingerprint)
         who = row.who
         assert who is not None
         event = row.parsed

@@ -38,23 +38,18 @@ _AGENT_WROTE = "m.direction = 'out' AND m.visibility = 'customer' AND m.status <
 _MESSAGE_TEXT = "coalesce(m.subject, '') || ' ' || coalesce(m.body, '')"
 
 
-def _event_text(alias: str) -> str:
-    return (
-        f"concat_ws(' ', host({alias}.ip), nullif({alias}.domain, ''), nullif({alias}.url, ''), "
-        f"left({alias}.evidence, 500))"
-    )
-
-
-_EVENT_TEXT = _event_text("a")
+_EVENT_TEXT = (
+    "concat_ws(' ', host(e.ip), nullif(e.domain, ''), nullif(e.url, ''), left(e.evidence, 500))"
+)
 _REPORT_TEXT = "concat_ws(' ', r.subject, left(r.evidence, 1500))"
-# A ticket's first filing adds the text of its first report and of that filing's first
+# A ticket's first filing adds the text of its first report and of that report's first
 # events; later filings add none. A busy case (a spam source reported a thousand times) is
 # found by its first report's words, and every later event leaves the ticket's indexed
 # columns as they were, so its row update is a HOT update (no index entries): the intake's
 # hot path. The intake opens its tickets with that text, their first events' times and
 # their reporters already in place (``processing._report_text``, ``_events_text``), so a
-# ticket whose reporters are known has had its first filing's text.
-TEXT_REPORTS = 1
+# ticket whose reporters are known has had its first filing's text, and the trigger builds
+# text only for tickets other writers made.
 TEXT_EVENTS = 5
 TEXT_CHARS = 20000
 
@@ -136,20 +131,24 @@ BEGIN
          reporter_ids = CASE WHEN d.reporters <@ t.reporter_ids THEN t.reporter_ids
                         ELSE ARRAY(SELECT DISTINCT x FROM unnest(t.reporter_ids || d.reporters) x ORDER BY x)
                         END,
-         search_vector = CASE WHEN t.event_count > 0 OR cardinality(t.reporter_ids) > 0 OR d.body = ''
+         search_vector = CASE WHEN t.event_count > 0 OR cardinality(t.reporter_ids) > 0
            THEN t.search_vector
-           ELSE coalesce(t.search_vector, '') || setweight(to_tsvector('simple'::regconfig, d.body), 'C')
+           ELSE coalesce(t.search_vector, '') || setweight(to_tsvector('simple'::regconfig, left(
+             concat_ws(' ',
+               (SELECT {_REPORT_TEXT} FROM complaints_report r WHERE r.id = d.first_report),
+               (SELECT string_agg(f.text, ' ')
+                  FROM (SELECT {_EVENT_TEXT} AS text FROM complaints_event e
+                         WHERE e.ticket_id = t.id AND e.report_id = d.first_report
+                         ORDER BY e.id LIMIT {TEXT_EVENTS}) f)),
+             {TEXT_CHARS})), 'C')
          END
     FROM (SELECT g.ticket_id, sum(g.n)::int AS n, count(*)::int AS reports_n,
                  min(g.first_at) AS first_at, max(g.last_at) AS last_at,
+                 min(g.report_id) AS first_report,
                  coalesce(array_agg(DISTINCT r.reporter_id) FILTER (WHERE r.reporter_id IS NOT NULL),
-                          '{{}}') AS reporters,
-                 left(string_agg({_REPORT_TEXT} || ' ' || g.text, ' ')
-                        FILTER (WHERE g.report_rank <= {TEXT_REPORTS}), {TEXT_CHARS}) AS body
+                          '{{}}') AS reporters
             FROM (SELECT a.ticket_id, a.report_id, count(*) AS n,
-                         min(a.observed_at) AS first_at, max(a.observed_at) AS last_at,
-                         array_to_string((array_agg({_EVENT_TEXT} ORDER BY a.id))[1:{TEXT_EVENTS}], ' ') AS text,
-                         row_number() OVER (PARTITION BY a.ticket_id ORDER BY a.report_id) AS report_rank
+                         min(a.observed_at) AS first_at, max(a.observed_at) AS last_at
                     FROM added a
                    WHERE a.ticket_id IS NOT NULL
                    GROUP BY a.ticket_id, a.report_id) g
@@ -183,7 +182,7 @@ BEGIN
                           FROM (SELECT {_MESSAGE_TEXT} AS text FROM complaints_message m
                                  WHERE m.ticket_id = t.id ORDER BY m.created_at, m.id) m), '')
            || coalesce((SELECT setweight(to_tsvector('simple'::regconfig, left(string_agg(ev.text, ' '), 60000)), 'C')
-                          FROM (SELECT concat_ws(' ', {_event_text("e")}, {_REPORT_TEXT}) AS text FROM complaints_event e
+                          FROM (SELECT concat_ws(' ', {_EVENT_TEXT}, {_REPORT_TEXT}) AS text FROM complaints_event e
                                   LEFT JOIN complaints_report r ON r.id = e.report_id
                                  WHERE e.ticket_id = t.id ORDER BY e.id LIMIT 30) ev), ''),
          reporter_ids = coalesce((SELECT array_agg(DISTINCT r.reporter_id ORDER BY r.reporter_id)

@@ -86,6 +86,9 @@ def test_an_identical_event_in_another_report_adds_nothing(network: dict) -> Non
     assert second.status == "filed"
     ticket = Ticket.objects.get(pk=first.ticket_ids[0])
     assert ticket.event_count == 1 and Event.objects.count() == 1
+    # Each report counts the events it added: the second one's was already on file.
+    counts = dict(Report.objects.values_list("pk", "event_count"))
+    assert (counts[first.report_id], counts[second.report_id]) == (1, 0)
 
 
 def test_one_shadowserver_report_makes_one_ticket_per_customer(network: dict) -> None:
