@@ -419,8 +419,10 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
             timed_count=sum(1 for row in mine if row.time_known),
             has_evidence=item.result.has_logs_or_headers or bool(item.result.evidence.strip()),
         )
-    ticket_of_key, opened_ids = _tickets_ensure(
+    unique = _unique_rows(rows)
+    ticket_of_key, opened = _tickets_ensure(
         rows,
+        unique,
         verdicts,
         {item.report_id: item for item in parsed},
         {report_id: reporter.pk for report_id, reporter in reporter_of.items()},
@@ -428,7 +430,6 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
     # The reports are marked filed (with their reporters) before their events go in: the
     # events' trigger reads the reporters. Their event counts are the batch's own,
     # corrected below where some events turned out to be on file already.
-    unique = _unique_rows(rows)
     planned = Counter(row.report_id for row in unique)
 
     now = timezone.now()
@@ -470,8 +471,11 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
             )
         )
     _reports_mark_filed(filed, now)
-    _reports_recount(_events_insert(unique, ticket_of_key), planned)
-    _tickets_drop_empty(opened_ids)
+    per_report, per_opened = _events_insert(unique, ticket_of_key, set(opened))
+    _reports_recount(per_report, planned)
+    if removed := _tickets_recount(opened, per_opened):
+        for outcome in outcomes:
+            outcome.ticket_ids = [tid for tid in outcome.ticket_ids if tid not in removed]
     filed_ids = [o.report_id for o in outcomes]
     transaction.on_commit(lambda: _after_filing(filed_ids))
     return outcomes
@@ -524,9 +528,12 @@ def _json_text(data: object) -> str:
         return "{}"
 
 
-def _report_text(item: _Parsed) -> str:
-    """A report's searchable text, as the events' trigger takes it (search_sql.py)."""
+def _report_text(item: _Parsed, per_customer: bool) -> str:
+    """A report's searchable text in a ticket, as the events' trigger takes it
+    (search_sql.py): a per-customer ticket takes the subject only."""
     result = item.result
+    if per_customer:
+        return clean(result.subject, 998)
     return f"{clean(result.subject, 998)} {clean(result.evidence, MAX_REPORT_EVIDENCE)[:1500]}"
 
 
@@ -547,18 +554,103 @@ def _events_text(group: list[_Row]) -> str:
     )[: search_sql.TEXT_CHARS]
 
 
+@dataclass(frozen=True)
+class _Counts:
+    """What one filing adds to a ticket it opens."""
+
+    events: int
+    reports: int
+
+
+_OPEN_LIST = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+
+
 def _tickets_ensure(
-    rows: list[_Row], verdicts: dict, parsed_of: dict[int, _Parsed], reporters: dict[int, int]
-) -> tuple[dict[str, int], list[int]]:
-    """Open (or find) the ticket of every aggregation key in the batch: key -> ticket id,
-    and the ids of the tickets opened here. ``reporters``: report id -> reporter id."""
+    rows: list[_Row],
+    unique: list[_Row],
+    verdicts: dict,
+    parsed_of: dict[int, _Parsed],
+    reporters: dict[int, int],
+) -> tuple[dict[str, int], dict[int, _Counts]]:
+    """Find the open ticket of every aggregation key in the batch, or open one. Returns key
+    -> ticket id, and the tickets opened here with the counts they were opened with: this
+    filing's unique events and their reports (``_events_insert`` inserts those events
+    without the trigger's counting). ``reporters``: report id -> reporter id."""
     groups: dict[str, list[_Row]] = defaultdict(list)
     for row in rows:
         if row.key:
             groups[row.key].append(row)
     if not groups:
-        return {}, []
+        return {}, {}
+    events_of_key: Counter[str] = Counter()
+    reports_of_key: dict[str, set[int]] = defaultdict(set)
+    for row in unique:
+        if row.key:
+            events_of_key[row.key] += 1
+            reports_of_key[row.key].add(row.report_id)
+    counts = {key: _Counts(events_of_key[key], len(reports_of_key[key])) for key in groups}
 
+    # Most keys of a batch already have their open ticket: look those up first, so that
+    # subjects and search text are only built for the tickets that are really opened.
+    found = _tickets_open_of(list(groups))
+    opened: dict[int, _Counts] = {}
+    for _attempt in range(3):  # a ticket closed between the statements: open a new one
+        todo = [key for key in groups if key not in found]
+        if not todo:
+            break
+        new = _tickets_open(
+            {key: groups[key] for key in todo}, counts, verdicts, parsed_of, reporters
+        )
+        found.update(new)
+        opened.update({ticket_id: counts[key] for key, ticket_id in new.items()})
+        # The others were opened by a concurrent filing, committed by the time DO NOTHING
+        # returned.
+        found.update(_tickets_open_of([key for key in todo if key not in found]))
+    with connection.cursor() as cursor:
+        # Lock the batch's tickets in id order before the events' trigger updates them in
+        # whatever order its join yields: concurrent batches then cannot deadlock.
+        cursor.execute(
+            "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [array_literal(sorted(found.values()))],
+        )
+        upgrade = [
+            found[key]
+            for key, group in groups.items()
+            if found[key] not in opened
+            and any(verdicts[row.report_id].status == "complete" for row in group)
+        ]
+        if upgrade:  # complete evidence arrived for a case opened on insufficient reports
+            cursor.execute(
+                "UPDATE complaints_ticket SET evidence_status = 'complete' "
+                "WHERE id = ANY(%s::bigint[]) AND evidence_status <> 'complete'",
+                [array_literal(upgrade)],
+            )
+    # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
+    return found, opened
+
+
+def _tickets_open_of(keys: list[str]) -> dict[str, int]:
+    """The open tickets of these aggregation keys: key -> id."""
+    if not keys:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
+            f"WHERE aggregation_key = ANY(%s::text[]) AND status IN ({_OPEN_LIST})",
+            [array_literal(keys)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _tickets_open(
+    groups: dict[str, list[_Row]],
+    counts: dict[str, _Counts],
+    verdicts: dict,
+    parsed_of: dict[int, _Parsed],
+    reporters: dict[int, int],
+) -> dict[str, int]:
+    """Open a ticket for each key, with what its first filing brings (times, counts,
+    reporters, search text), unless one is open by now: key -> id of the tickets opened."""
     customer_ids = {
         row.who.customer_id
         for group in groups.values()
@@ -571,11 +663,13 @@ def _tickets_ensure(
             [array_literal(customer_ids)],
         )
         names = dict(cursor.fetchall())
-    keys, subjects, types, taxonomies, resources, customers, services, triage, evidence = (
-        [] for _ in range(9)
-    )
-    first_at, last_at, reporter_ids, texts, report_index = [], [], [], [], []
-    report_order: dict[int, int] = {}  # report id -> its position in the report texts
+    columns: list[list[Any]] = [[] for _ in range(16)]
+    (
+        keys, subjects, types, taxonomies, resources, customers, services, triage, evidence,
+        events, reports, first_at, last_at, reporter_ids, texts, report_index,
+    ) = columns  # fmt: skip
+    # (report id, per customer) -> its position in the report texts
+    report_order: dict[tuple[int, bool], int] = {}
     for key, group in groups.items():
         first = group[0]
         who = first.who
@@ -597,16 +691,19 @@ def _tickets_ensure(
         services.append(who.service_id)
         triage.append(who.customer_id is None)
         evidence.append("complete" if complete else "insufficient")
-        # What the events' trigger would add on a first filing, set as the ticket opens, so
-        # that the trigger's update of a new ticket only moves its counters (a HOT update).
+        # Everything the events' trigger would otherwise write on a first filing is set as
+        # the ticket opens, and that filing's events are not counted again: a new ticket
+        # is written once.
+        events.append(counts[key].events)
+        reports.append(counts[key].reports)
         first_at.append(min(row.observed_at for row in group))
         last_at.append(max(row.observed_at for row in group))
         reporter_ids.append(array_literal(sorted({reporters[row.report_id] for row in group})))
         # The first report's text is turned into lexemes once for all its tickets (a feed
         # report opens hundreds), its first events' per ticket.
-        report_index.append(report_order.setdefault(group[0].report_id, len(report_order) + 1))
+        text_of = (first.report_id, per_customer)
+        report_index.append(report_order.setdefault(text_of, len(report_order) + 1))
         texts.append(_events_text(group))
-    open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
     explicit = (
         "kind, status, aggregation_key, subject, type, taxonomy, resource, customer_id, "
         "service_id, needs_triage, evidence_status, event_count, report_count, created_at, "
@@ -618,77 +715,26 @@ def _tickets_ensure(
             SELECT n, setweight(to_tsvector('simple'::regconfig, text), 'C') AS vector
               FROM unnest(%s::text[]) WITH ORDINALITY AS x(text, n))
         INSERT INTO complaints_ticket ({explicit}{extra_columns})
-        SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, 0, 0, now(), now(), fa, la,
+        SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, en, rn, now(), now(), fa, la,
                rp::bigint[],
                tsd_subject_vector(s, r) || reports.vector
                  || setweight(to_tsvector('simple'::regconfig, b), 'C')
                {extra_values}
           FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[],
-                      %s::bigint[], %s::boolean[], %s::text[], %s::timestamptz[],
-                      %s::timestamptz[], %s::text[], %s::text[], %s::int[])
-               AS u(k, s, t, tx, r, c, sv, tr, ev, fa, la, rp, b, rn)
-          JOIN reports ON reports.n = u.rn
+                      %s::bigint[], %s::boolean[], %s::text[], %s::int[], %s::int[],
+                      %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[], %s::int[])
+               AS u(k, s, t, tx, r, c, sv, tr, ev, en, rn, fa, la, rp, b, ri)
+          JOIN reports ON reports.n = u.ri
          ORDER BY k
-        ON CONFLICT (aggregation_key) WHERE status IN ({open_list}) DO NOTHING
-        RETURNING id, aggregation_key
+        ON CONFLICT (aggregation_key) WHERE status IN ({_OPEN_LIST}) DO NOTHING
+        RETURNING aggregation_key, id
     """  # noqa: S608 - column names and OPEN_STATUSES are constants
-    columns: list[list[Any]] = [
-        keys,
-        subjects,
-        types,
-        taxonomies,
-        resources,
-        customers,
-        services,
-        triage,
-        evidence,
-        first_at,
-        last_at,
-        reporter_ids,
-        texts,
-        report_index,
-    ]
-    select_open = (
-        "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
-        f"WHERE aggregation_key = ANY(%s::text[]) AND status IN ({open_list})"
-    )
-    # Open tickets are not written here: the events' trigger updates each one once
-    # (counters, new reporters) when the events are inserted.
-    found: dict[str, int] = {}
-    opened_ids: list[int] = []
+    # Placeholders in order: the report texts (WITH), the defaults (SELECT list), then the
+    # arrays (FROM).
+    report_texts = array_literal(_report_text(parsed_of[rid], pc) for rid, pc in report_order)
     with connection.cursor() as cursor:
-        for _attempt in range(3):  # a ticket closed between the statements: open a new one
-            todo = [i for i, key in enumerate(keys) if key not in found]
-            if not todo:
-                break
-            # Placeholders in order: the report texts (WITH), the defaults (SELECT list),
-            # then the arrays (FROM).
-            arrays = [array_literal(column[i] for i in todo) for column in columns]
-            report_texts = array_literal(_report_text(parsed_of[rid]) for rid in report_order)
-            cursor.execute(sql, [report_texts, *defaults, *arrays])
-            opened = {key: ticket_id for ticket_id, key in cursor.fetchall()}
-            found.update(opened)
-            opened_ids.extend(opened.values())
-            # Already open (a concurrent opener has committed by the time DO NOTHING returns).
-            cursor.execute(
-                select_open, [array_literal(keys[i] for i in todo if keys[i] not in found)]
-            )
-            found.update(dict(cursor.fetchall()))
-        # Lock the batch's tickets in id order before the events' trigger updates them in
-        # whatever order its join yields: concurrent batches then cannot deadlock.
-        cursor.execute(
-            "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
-            [array_literal(sorted(found.values()))],
-        )
-        upgrade = [found[k] for k, ev in zip(keys, evidence, strict=True) if ev == "complete"]
-        if upgrade:  # complete evidence arrived for a case opened on insufficient reports
-            cursor.execute(
-                "UPDATE complaints_ticket SET evidence_status = 'complete' "
-                "WHERE id = ANY(%s::bigint[]) AND evidence_status <> 'complete'",
-                [array_literal(upgrade)],
-            )
-    # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
-    return found, opened_ids
+        cursor.execute(sql, [report_texts, *defaults, *map(array_literal, columns)])
+        return dict(cursor.fetchall())
 
 
 _EVENT_COLUMNS = (
@@ -724,12 +770,17 @@ def _unique_rows(rows: list[_Row]) -> list[_Row]:
     return unique
 
 
-def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int, int]:
-    """COPY the batch's events (unique fingerprints, ``_unique_rows``) into a scratch table,
-    insert the new ones, and add them to their tickets' counters; returns inserted events
-    per report."""
+def _events_insert(
+    rows: list[_Row], ticket_of_key: dict[str, int], counted: set[int]
+) -> tuple[dict[int, int], dict[int, _Counts]]:
+    """COPY the batch's events (unique fingerprints, ``_unique_rows``) into a scratch table
+    and insert the new ones. Returns the events inserted per report, and per ticket of
+    ``counted`` (the tickets this filing opened, with its counts already in them).
+
+    The events of the ``counted`` tickets go in by a statement of their own that the
+    events' trigger leaves alone; the others' trigger adds them to their tickets."""
     if not rows:
-        return {}
+        return {}, {}
     buffer = io.StringIO()
     write = buffer.write
     null = "\\N"
@@ -748,40 +799,74 @@ def _events_insert(rows: list[_Row], ticket_of_key: dict[str, int]) -> dict[int,
             f"{_copy_text(event.type[:40])}\t{row.observed_at.isoformat()}\t{'t' if row.time_known else 'f'}\t"
             f"{who.attribution}\t{_copy_int(who.customer_id)}\t{_copy_int(who.service_id)}\t"
             f"{_copy_int(who.allocation_id)}\t{_copy_int(who.hosted_domain_id)}\t"
-            f"{_copy_text((event.evidence or '')[:MAX_EVENT_EVIDENCE])}\n"
+            f"{_copy_text((event.evidence or '')[:MAX_EVENT_EVIDENCE])}\t{'t' if ticket_id in counted else 'f'}\n"
         )
     columns = ", ".join(_EVENT_COLUMNS)
+    insert = f"""
+        WITH ins AS (
+            INSERT INTO complaints_event ({columns}, created_at)
+            SELECT {columns}, now() FROM event_filing WHERE counted = %s ORDER BY fingerprint
+            ON CONFLICT (fingerprint) DO NOTHING
+            RETURNING report_id, ticket_id
+        )
+        SELECT report_id, ticket_id, count(*) FROM ins GROUP BY report_id, ticket_id
+    """  # noqa: S608 - column names are constants
+    per_report: Counter[int] = Counter()
+    per_ticket: Counter[int] = Counter()
+    reports_of_ticket: Counter[int] = Counter()
     with connection.cursor() as cursor:
         # Same column types, no constraints: duplicates are weeded out by the INSERT below.
         cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS event_batch ON COMMIT DELETE ROWS AS "  # noqa: S608
-            f"SELECT {columns} FROM complaints_event WITH NO DATA"
+            "CREATE TEMP TABLE IF NOT EXISTS event_filing ON COMMIT DELETE ROWS AS "  # noqa: S608
+            f"SELECT {columns}, false AS counted FROM complaints_event WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY event_batch ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY event_filing ({columns}, counted) FROM STDIN") as copy:
             copy.write(buffer.getvalue())
+        cursor.execute(insert, [False])
+        for report_id, _ticket_id, n in cursor.fetchall():
+            per_report[report_id] += n
+        if counted:
+            cursor.execute("SELECT set_config('tsd.events_counted', 'on', true)")
+            cursor.execute(insert, [True])
+            for report_id, ticket_id, n in cursor.fetchall():
+                per_report[report_id] += n
+                per_ticket[ticket_id] += n
+                reports_of_ticket[ticket_id] += 1
+            cursor.execute("SELECT set_config('tsd.events_counted', '', true)")
+    return dict(per_report), {
+        ticket_id: _Counts(n, reports_of_ticket[ticket_id]) for ticket_id, n in per_ticket.items()
+    }
+
+
+def _tickets_recount(opened: dict[int, _Counts], inserted: dict[int, _Counts]) -> set[int]:
+    """Tickets this filing opened count the events it planned; where some of those were on
+    file already (a re-sent report), they get the numbers actually inserted, and a ticket
+    none of whose events were new is removed (opened in this transaction, nothing else
+    refers to it yet). Returns the ids of the tickets removed."""
+    zero = _Counts(0, 0)
+    wrong = {
+        tid: inserted.get(tid, zero) for tid, c in opened.items() if inserted.get(tid, zero) != c
+    }
+    if not wrong:
+        return set()
+    removed = {tid for tid, c in wrong.items() if c.events == 0}
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            WITH ins AS (
-                INSERT INTO complaints_event ({columns}, created_at)
-                SELECT {columns}, now() FROM event_batch ORDER BY fingerprint
-                ON CONFLICT (fingerprint) DO NOTHING
-                RETURNING report_id
-            )
-            SELECT report_id, count(*) FROM ins GROUP BY report_id
-            """  # noqa: S608 - column names are constants
+            "UPDATE complaints_ticket t SET event_count = u.n, report_count = u.r "
+            "FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS u(id, n, r) "
+            "WHERE t.id = u.id AND u.n > 0",
+            [
+                array_literal(wrong),
+                array_literal(c.events for c in wrong.values()),
+                array_literal(c.reports for c in wrong.values()),
+            ],
         )
-        return dict(cursor.fetchall())
-
-
-def _tickets_drop_empty(opened_ids: list[int]) -> None:
-    """A ticket opened for events that all turned out to be duplicates holds nothing. They
-    were opened in this transaction, so nothing else refers to them yet."""
-    if opened_ids:
-        with connection.cursor() as cursor:
+        if removed:
             cursor.execute(
-                "DELETE FROM complaints_ticket WHERE id = ANY(%s::bigint[]) AND event_count = 0",
-                [array_literal(opened_ids)],
+                "DELETE FROM complaints_ticket WHERE id = ANY(%s::bigint[])",
+                [array_literal(removed)],
             )
+    return removed
 
 
 def _after_filing(report_ids: list[int]) -> None:

@@ -41,7 +41,13 @@ _MESSAGE_TEXT = "coalesce(m.subject, '') || ' ' || coalesce(m.body, '')"
 _EVENT_TEXT = (
     "concat_ws(' ', host(e.ip), nullif(e.domain, ''), nullif(e.url, ''), left(e.evidence, 500))"
 )
-_REPORT_TEXT = "concat_ws(' ', r.subject, left(r.evidence, 1500))"
+# A per-customer ticket (no single resource: a feed's events of one customer) takes its
+# reports' subjects only: a feed report's evidence lists other customers' rows, which must
+# not make this customer's ticket match a search for them. Its events bring its resources.
+_REPORT_TEXT = (
+    "CASE WHEN t.resource = '' THEN r.subject "
+    "ELSE concat_ws(' ', r.subject, left(r.evidence, 1500)) END"
+)
 # A ticket's first filing adds the text of its first report and of that report's first
 # events; later filings add none. A busy case (a spam source reported a thousand times) is
 # found by its first report's words, and every later event leaves the ticket's indexed
@@ -123,6 +129,11 @@ CREATE TRIGGER tsd_ticket_guard BEFORE INSERT OR UPDATE ON complaints_ticket
 
 CREATE OR REPLACE FUNCTION tsd_events_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- The intake opens a ticket with its first filing's counts already in it and inserts
+  -- those events in a statement of their own, flagged here (processing.py).
+  IF current_setting('tsd.events_counted', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   UPDATE complaints_ticket t
      SET event_count = t.event_count + d.n,
          report_count = t.report_count + d.reports_n,

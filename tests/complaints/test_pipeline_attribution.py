@@ -6,6 +6,7 @@ import ipaddress
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.postgres.search import SearchQuery
 
 from complaints.models import Event, Receipt, Report, Ticket
 from tests.complaints import builders
@@ -91,6 +92,24 @@ def test_an_identical_event_in_another_report_adds_nothing(network: dict) -> Non
     assert (counts[first.report_id], counts[second.report_id]) == (1, 0)
 
 
+def test_a_ticket_opened_for_events_partly_on_file_counts_the_new_ones(network: dict) -> None:
+    """The intake opens a ticket with the counts of its filing; events already on file (in a
+    ticket since closed) are not counted, and a ticket left without new events is removed."""
+    [first] = file_reports(builders.shadowserver_scan_ntp(["203.0.113.9"]))
+    Ticket.objects.filter(pk__in=first.ticket_ids).update(status=Ticket.Status.CLOSED)
+    [second] = file_reports(builders.shadowserver_scan_ntp(["203.0.113.9", "203.0.113.10"]))
+    [opened] = Ticket.objects.filter(pk__in=second.ticket_ids)
+    assert opened.pk not in first.ticket_ids
+    assert (opened.event_count, opened.report_count, opened.tally.event_count) == (1, 1, 1)
+    assert Report.objects.get(pk=second.report_id).event_count == 1
+
+    Ticket.objects.filter(pk=opened.pk).update(status=Ticket.Status.CLOSED)
+    [third] = file_reports(builders.shadowserver_scan_ntp(["203.0.113.10", "203.0.113.9"]))
+    assert third.status == "filed" and third.ticket_ids == []
+    assert Ticket.objects.count() == 2
+    assert Report.objects.get(pk=third.report_id).event_count == 0
+
+
 def test_one_shadowserver_report_makes_one_ticket_per_customer(network: dict) -> None:
     ips = [
         "203.0.113.9",
@@ -107,6 +126,13 @@ def test_one_shadowserver_report_makes_one_ticket_per_customer(network: dict) ->
     assert sorted(t.customer.external_id for t in tickets) == ["ACME", "BETA"]
     assert {t.event_count for t in tickets} == {3, 2}
     assert {t.type for t in tickets} == {"ddos-amplifier"}
+    # Each customer's ticket is found by its own addresses, not by the others' rows that
+    # the report's evidence lists.
+    acme = tickets.get(customer=network["acme"])
+    for ip, found in (("203.0.113.9", {acme.pk}), ("203.0.113.65", set())):
+        query = SearchQuery(ip, search_type="websearch", config="simple")
+        assert set(tickets.filter(search_vector=query, customer=network["acme"])
+                   .values_list("pk", flat=True)) == found  # fmt: skip
 
 
 def test_shared_hosting_is_attributed_through_the_hosted_domain(network: dict) -> None:
