@@ -207,7 +207,8 @@ class _RowCompare(Func):
 
 
 class _InetWithin(Func):
-    """``ip <<= network``: served by the GiST index on events' addresses."""
+    """``ip <<= network``: a range scan of the b-tree on events' addresses (PostgreSQL
+    rewrites the operator against a constant network into ``>=`` and ``<=``)."""
 
     output_field = BooleanField()
     template = "%(expressions)s"
