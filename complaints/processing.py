@@ -18,12 +18,11 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import time
-import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +30,8 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
+from psycopg.errors import UniqueViolation
 
 from complaints import classification, search_sql
 from complaints.attribution import Attributed, Subject, attribute, url_host
@@ -73,7 +74,7 @@ class _Row:
     url: str
     observed_at: datetime
     time_known: bool
-    fingerprint: uuid.UUID
+    fingerprint: str  # 32 hex digits, a uuid to PostgreSQL
     who: Attributed | None = None
     key: str | None = None
 
@@ -307,11 +308,11 @@ def _observed(event: ParsedEvent, received_at: datetime) -> tuple[datetime, bool
 
 def _fingerprint(
     source: str, ip: str | None, domain: str, url: str, event: ParsedEvent, at: datetime
-) -> uuid.UUID:
+) -> str:
     text = "\x1f".join(
         [source, ip or "", domain, url, event.type, at.isoformat(), str(event.port or "")]
     )
-    return uuid.UUID(bytes=hashlib.md5(text.encode(), usedforsecurity=False).digest())
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -761,7 +762,7 @@ def _copy_int(value: int | None) -> str:
 
 def _unique_rows(rows: list[_Row]) -> list[_Row]:
     """The rows with their first fingerprint: one statement may not insert one twice."""
-    seen: set[uuid.UUID] = set()
+    seen: set[str] = set()
     unique = []
     for row in rows:
         if row.fingerprint not in seen:
@@ -770,20 +771,12 @@ def _unique_rows(rows: list[_Row]) -> list[_Row]:
     return unique
 
 
-def _events_insert(
-    rows: list[_Row], ticket_of_key: dict[str, int], counted: set[int]
-) -> tuple[dict[int, int], dict[int, _Counts]]:
-    """COPY the batch's events (unique fingerprints, ``_unique_rows``) into a scratch table
-    and insert the new ones. Returns the events inserted per report, and per ticket of
-    ``counted`` (the tickets this filing opened, with its counts already in them).
-
-    The events of the ``counted`` tickets go in by a statement of their own that the
-    events' trigger leaves alone; the others' trigger adds them to their tickets."""
-    if not rows:
-        return {}, {}
-    buffer = io.StringIO()
-    write = buffer.write
+def _copy_rows(rows: list[_Row], ticket_of_key: dict[str, int], now: datetime) -> Iterator[str]:
+    """The rows in COPY text format (``_EVENT_COLUMNS`` and ``created_at``), a few thousand
+    per chunk: the server inserts one chunk while the next is built."""
     null = "\\N"
+    created = now.isoformat()
+    lines: list[str] = []
     for row in rows:
         who = row.who
         assert who is not None
@@ -791,7 +784,7 @@ def _events_insert(
         port = event.port if event.port and 0 <= event.port < 2**31 else None
         ticket_id = ticket_of_key.get(row.key) if row.key else None
         # One f-string per row: this loop runs once per event (100,000 for a big feed).
-        write(
+        lines.append(
             f"{row.report_id}\t{null if ticket_id is None else ticket_id}\t{row.fingerprint}\t"
             f"{row.ip or null}\t{_copy_text(row.domain[:253])}\t{_copy_text(row.url)}\t"
             f"{null if port is None else port}\t{_copy_text((event.protocol or '')[:16])}\t"
@@ -799,13 +792,79 @@ def _events_insert(
             f"{_copy_text(event.type[:40])}\t{row.observed_at.isoformat()}\t{'t' if row.time_known else 'f'}\t"
             f"{who.attribution}\t{_copy_int(who.customer_id)}\t{_copy_int(who.service_id)}\t"
             f"{_copy_int(who.allocation_id)}\t{_copy_int(who.hosted_domain_id)}\t"
-            f"{_copy_text((event.evidence or '')[:MAX_EVENT_EVIDENCE])}\t{'t' if ticket_id in counted else 'f'}\n"
+            f"{_copy_text((event.evidence or '')[:MAX_EVENT_EVIDENCE])}\t{created}\n"
         )
+        if len(lines) == 5000:
+            yield "".join(lines)
+            lines.clear()
+    if lines:
+        yield "".join(lines)
+
+
+_EVENTS_COUNTED = "SELECT set_config('tsd.events_counted', %s, true)"
+
+
+def _events_insert(
+    rows: list[_Row], ticket_of_key: dict[str, int], counted: set[int]
+) -> tuple[dict[int, int], dict[int, _Counts]]:
+    """Insert the batch's events (unique fingerprints, ``_unique_rows``). Returns the events
+    inserted per report, and per ticket of ``counted`` (the tickets this filing opened,
+    with its counts already in them).
+
+    The events of the ``counted`` tickets go in by a statement of their own that the
+    events' trigger leaves alone (``tsd.events_counted``); the others' trigger adds them
+    to their tickets. Both are COPYs straight into the table, in fingerprint order (the
+    order concurrent filings lock them in), so the server inserts while the rest is being
+    built. An event already on file fails such a COPY as a whole; the batch then goes
+    through a scratch table that weeds those out (``_events_insert_new``)."""
+    if not rows:
+        return {}, {}
+    rows = sorted(rows, key=lambda row: row.fingerprint)
+    flagged = [ticket_of_key.get(row.key) in counted if row.key else False for row in rows]
+    parts = (
+        [row for row, flag in zip(rows, flagged, strict=True) if not flag],
+        [row for row, flag in zip(rows, flagged, strict=True) if flag],
+    )
+    columns = ", ".join(_EVENT_COLUMNS)
+    now = timezone.now()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for part, setting in zip(parts, ("", "on"), strict=True):
+                if not part:
+                    continue
+                cursor.execute(_EVENTS_COUNTED, [setting])
+                copy_sql = f"COPY complaints_event ({columns}, created_at) FROM STDIN"
+                # A writer thread sends the chunks, so building the next one overlaps
+                # the server's work on the last.
+                writer = QueuedLibpqWriter(cursor.cursor)
+                with cursor.cursor.copy(copy_sql, writer=writer) as copy:
+                    for chunk in _copy_rows(part, ticket_of_key, now):
+                        copy.write(chunk)
+            cursor.execute(_EVENTS_COUNTED, [""])
+    except UniqueViolation:
+        return _events_insert_new(parts, ticket_of_key, now)
+    per_ticket: Counter[int] = Counter()
+    reports_of_ticket: dict[int, set[int]] = defaultdict(set)
+    for row in parts[1]:
+        ticket_id = ticket_of_key[row.key or ""]
+        per_ticket[ticket_id] += 1
+        reports_of_ticket[ticket_id].add(row.report_id)
+    return dict(Counter(row.report_id for row in rows)), {
+        ticket_id: _Counts(n, len(reports_of_ticket[ticket_id]))
+        for ticket_id, n in per_ticket.items()
+    }
+
+
+def _events_insert_new(
+    parts: tuple[list[_Row], list[_Row]], ticket_of_key: dict[str, int], now: datetime
+) -> tuple[dict[int, int], dict[int, _Counts]]:
+    """``_events_insert`` when some events are on file already (a re-sent report, a
+    redelivered task): COPY into a scratch table, insert those not on file."""
     columns = ", ".join(_EVENT_COLUMNS)
     insert = f"""
         WITH ins AS (
             INSERT INTO complaints_event ({columns}, created_at)
-            SELECT {columns}, now() FROM event_filing WHERE counted = %s ORDER BY fingerprint
+            SELECT {columns}, created_at FROM event_filing ORDER BY fingerprint
             ON CONFLICT (fingerprint) DO NOTHING
             RETURNING report_id, ticket_id
         )
@@ -818,21 +877,25 @@ def _events_insert(
         # Same column types, no constraints: duplicates are weeded out by the INSERT below.
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS event_filing ON COMMIT DELETE ROWS AS "  # noqa: S608
-            f"SELECT {columns}, false AS counted FROM complaints_event WITH NO DATA"
+            f"SELECT {columns}, created_at FROM complaints_event WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY event_filing ({columns}, counted) FROM STDIN") as copy:
-            copy.write(buffer.getvalue())
-        cursor.execute(insert, [False])
-        for report_id, _ticket_id, n in cursor.fetchall():
-            per_report[report_id] += n
-        if counted:
-            cursor.execute("SELECT set_config('tsd.events_counted', 'on', true)")
-            cursor.execute(insert, [True])
+        for part, setting in zip(parts, ("", "on"), strict=True):
+            if not part:
+                continue
+            cursor.execute("TRUNCATE event_filing")
+            with cursor.cursor.copy(
+                f"COPY event_filing ({columns}, created_at) FROM STDIN"
+            ) as copy:
+                for chunk in _copy_rows(part, ticket_of_key, now):
+                    copy.write(chunk)
+            cursor.execute(_EVENTS_COUNTED, [setting])
+            cursor.execute(insert)
             for report_id, ticket_id, n in cursor.fetchall():
                 per_report[report_id] += n
-                per_ticket[ticket_id] += n
-                reports_of_ticket[ticket_id] += 1
-            cursor.execute("SELECT set_config('tsd.events_counted', '', true)")
+                if setting:
+                    per_ticket[ticket_id] += n
+                    reports_of_ticket[ticket_id] += 1
+        cursor.execute(_EVENTS_COUNTED, [""])
     return dict(per_report), {
         ticket_id: _Counts(n, reports_of_ticket[ticket_id]) for ticket_id, n in per_ticket.items()
     }
