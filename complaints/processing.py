@@ -22,29 +22,39 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
-from psycopg.copy import QueuedLibpqWriter
-from psycopg.errors import UniqueViolation
 
-from complaints import classification, search_sql
-from complaints.attribution import Attributed, Subject, attribute, url_host
-from complaints.bulk_sql import defaults_sql
+from complaints import classification
+from complaints.attribution import Subject, attribute, url_host
+from complaints.event_copy import EventCopy
 from complaints.evidence import evidence_verdict
+from complaints.filing_rows import (
+    MAX_REPORT_EVIDENCE,
+    EventRow,
+    ParsedReport,
+    clean,
+    unique_rows,
+)
 from complaints.mail_auth import document_sender
-from complaints.models import Report, Reporter, Ticket
-from complaints.models.tickets import OPEN_STATUSES
+from complaints.models import Report, Reporter
 from complaints.parsers import registry
 from complaints.parsers.base import Limits, ParsedEvent, ParseError, ParseResult
 from complaints.parsers.mime import Document, load
 from complaints.parsers.util import normalize_domain, normalize_ip
 from complaints.replies import replies_among
+from complaints.ticket_opening import (
+    Counts,
+    tickets_lock,
+    tickets_plan,
+    tickets_recount,
+    tickets_settle,
+)
+from trustsafety.db_background import in_background
 from trustsafety.pg_arrays import array_literal
 
 logger = logging.getLogger(__name__)
@@ -53,30 +63,6 @@ FEEDBACK_LOOP_FORMATS = frozenset({"arf", "jmrp"})
 FEED_FORMATS = frozenset(
     {"shadowserver", "feeds", "blocklistde", "xarf", "dmarc", "tlsrpt", "spamcop", "iodef"}
 )
-MAX_EVENT_EVIDENCE = 2000
-MAX_REPORT_EVIDENCE = 20000
-
-
-def clean(text: object, limit: int) -> str:
-    """Text PostgreSQL can store: no NUL characters, bounded length."""
-    return str(text or "").replace("\x00", "\ufffd")[:limit]
-
-
-@dataclass
-class _Row:
-    """One event ready to insert."""
-
-    index: int
-    report_id: int
-    parsed: ParsedEvent
-    ip: str | None
-    domain: str
-    url: str
-    observed_at: datetime
-    time_known: bool
-    fingerprint: str  # 32 hex digits, a uuid to PostgreSQL
-    who: Attributed | None = None
-    key: str | None = None
 
 
 @dataclass
@@ -87,7 +73,7 @@ class Outcome:
     reason: str = ""
     ticket_ids: list[int] = field(default_factory=list)
     customers: list[str] = field(default_factory=list)
-    rows: list[_Row] = field(default_factory=list, repr=False)
+    rows: list[EventRow] = field(default_factory=list, repr=False)
 
     @property
     def events(self) -> list[dict]:
@@ -103,15 +89,6 @@ class Outcome:
             }
             for row in self.rows
         ]
-
-
-@dataclass
-class _Parsed:
-    report_id: int
-    received_at: datetime
-    result: ParseResult
-    sender: str
-    authenticated: bool
 
 
 def limits() -> Limits:
@@ -179,7 +156,7 @@ def reports_process(report_ids: list[int]) -> list[Outcome]:
 def _process_claimed(report_ids: list[int]) -> list[Outcome]:
     if not report_ids:
         return []
-    parsed: list[_Parsed] = []
+    parsed: list[ParsedReport] = []
     outcomes: list[Outcome] = []
     with connection.cursor() as cursor:
         cursor.execute(
@@ -227,7 +204,7 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
             )
             continue
         sender, authenticated = document_sender(doc, result.reporter_address)
-        parsed.append(_Parsed(report_id, received_at, result, sender, authenticated))
+        parsed.append(ParsedReport(report_id, received_at, result, sender, authenticated))
     if parsed:
         try:
             outcomes.extend(_file_with_retries(parsed))
@@ -245,7 +222,7 @@ def _process_claimed(report_ids: list[int]) -> list[Outcome]:
     return outcomes
 
 
-def _file_with_retries(parsed: list[_Parsed], attempts: int = 4) -> list[Outcome]:
+def _file_with_retries(parsed: list[ParsedReport], attempts: int = 4) -> list[Outcome]:
     """File in one transaction; a deadlock or serialization failure (another worker filing
     into the same tickets) is transient, so the transaction is simply run again. Locks are
     taken in one order everywhere (reporters by address, new tickets by key, tickets by id,
@@ -333,14 +310,14 @@ def _reporters_known(addresses: list[str]) -> dict[str, _ReporterRef]:
         return {address: _ReporterRef(pk, address, trust) for pk, address, trust in cursor}
 
 
-def _reporter_address(item: _Parsed) -> str:
+def _reporter_address(item: ParsedReport) -> str:
     return (item.result.reporter_address or item.sender or f"format:{item.result.format}").lower()[
         :320
     ]
 
 
-def _reporters(parsed: list[_Parsed]) -> dict[str, _ReporterRef]:
-    wanted: dict[str, _Parsed] = {}
+def _reporters(parsed: list[ParsedReport]) -> dict[str, _ReporterRef]:
+    wanted: dict[str, ParsedReport] = {}
     for item in parsed:
         wanted.setdefault(_reporter_address(item), item)
     known = _reporters_known(list(wanted))
@@ -366,9 +343,9 @@ def _reporters(parsed: list[_Parsed]) -> dict[str, _ReporterRef]:
     return known
 
 
-def _file(parsed: list[_Parsed]) -> list[Outcome]:
+def _file(parsed: list[ParsedReport]) -> list[Outcome]:
     reporters = _reporters(parsed)
-    rows: list[_Row] = []
+    rows: list[EventRow] = []
     reporter_of: dict[int, _ReporterRef] = {}
     for item in parsed:
         reporter = reporters[_reporter_address(item)]
@@ -382,7 +359,7 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
             at, known = _observed(event, item.received_at)
             fingerprint = _fingerprint(reporter.address, ip, domain or "", url, event, at)
             rows.append(
-                _Row(
+                EventRow(
                     len(rows), item.report_id, event, ip, domain or "", url, at, known, fingerprint
                 )
             )
@@ -407,7 +384,7 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
                 bulk=bulk,
             )
 
-    rows_of: dict[int, list[_Row]] = defaultdict(list)
+    rows_of: dict[int, list[EventRow]] = defaultdict(list)
     for row in rows:
         rows_of[row.report_id].append(row)
     verdicts = {}
@@ -420,14 +397,28 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
             timed_count=sum(1 for row in mine if row.time_known),
             has_evidence=item.result.has_logs_or_headers or bool(item.result.evidence.strip()),
         )
-    unique = _unique_rows(rows)
-    ticket_of_key, opened = _tickets_ensure(
+    unique = unique_rows(rows)
+    plan = tickets_plan(
         rows,
         unique,
         verdicts,
         {item.report_id: item for item in parsed},
         {report_id: reporter.pk for report_id, reporter in reporter_of.items()},
     )
+    counted = plan.counted
+    statement = plan.statement()
+    if statement is None:
+        copy = EventCopy(unique, plan.ticket_of_key, counted)
+        opened: dict[int, Counts] = {}
+    else:
+        # The server opens the new tickets while the events' rows are built.
+        with in_background(*statement) as opening:
+            copy = EventCopy(unique, dict(plan.ticket_of_key), counted)
+        opened = tickets_settle(plan, opening.result())
+        if set(opened) != counted or copy.ticket_of_key != plan.ticket_of_key:
+            copy = EventCopy(unique, plan.ticket_of_key, set(opened))  # a concurrent filing
+    tickets_lock(plan, opened)
+    ticket_of_key = plan.ticket_of_key
     # The reports are marked filed (with their reporters) before their events go in: the
     # events' trigger reads the reporters. Their event counts are the batch's own,
     # corrected below where some events turned out to be on file already.
@@ -472,9 +463,9 @@ def _file(parsed: list[_Parsed]) -> list[Outcome]:
             )
         )
     _reports_mark_filed(filed, now)
-    per_report, per_opened = _events_insert(unique, ticket_of_key, set(opened))
+    per_report, per_opened = copy.insert()
     _reports_recount(per_report, planned)
-    if removed := _tickets_recount(opened, per_opened):
+    if removed := tickets_recount(opened, per_opened):
         for outcome in outcomes:
             outcome.ticket_ids = [tid for tid in outcome.ticket_ids if tid not in removed]
     filed_ids = [o.report_id for o in outcomes]
@@ -527,409 +518,6 @@ def _json_text(data: object) -> str:
         return json.dumps(data, default=str).replace("\\u0000", "\\ufffd")
     except (TypeError, ValueError):
         return "{}"
-
-
-def _report_text(item: _Parsed, per_customer: bool) -> str:
-    """A report's searchable text in a ticket, as the events' trigger takes it
-    (search_sql.py): a per-customer ticket takes the subject only."""
-    result = item.result
-    if per_customer:
-        return clean(result.subject, 998)
-    return f"{clean(result.subject, 998)} {clean(result.evidence, MAX_REPORT_EVIDENCE)[:1500]}"
-
-
-def _events_text(group: list[_Row]) -> str:
-    """The searchable text of a ticket's first events (search_sql.py)."""
-    return " ".join(
-        " ".join(
-            part
-            for part in (
-                row.ip,
-                row.domain,
-                row.url,
-                clean(row.parsed.evidence, MAX_EVENT_EVIDENCE)[:500],
-            )
-            if part
-        )
-        for row in group[: search_sql.TEXT_EVENTS]
-    )[: search_sql.TEXT_CHARS]
-
-
-@dataclass(frozen=True)
-class _Counts:
-    """What one filing adds to a ticket it opens."""
-
-    events: int
-    reports: int
-
-
-_OPEN_LIST = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
-
-
-def _tickets_ensure(
-    rows: list[_Row],
-    unique: list[_Row],
-    verdicts: dict,
-    parsed_of: dict[int, _Parsed],
-    reporters: dict[int, int],
-) -> tuple[dict[str, int], dict[int, _Counts]]:
-    """Find the open ticket of every aggregation key in the batch, or open one. Returns key
-    -> ticket id, and the tickets opened here with the counts they were opened with: this
-    filing's unique events and their reports (``_events_insert`` inserts those events
-    without the trigger's counting). ``reporters``: report id -> reporter id."""
-    groups: dict[str, list[_Row]] = defaultdict(list)
-    for row in rows:
-        if row.key:
-            groups[row.key].append(row)
-    if not groups:
-        return {}, {}
-    events_of_key: Counter[str] = Counter()
-    reports_of_key: dict[str, set[int]] = defaultdict(set)
-    for row in unique:
-        if row.key:
-            events_of_key[row.key] += 1
-            reports_of_key[row.key].add(row.report_id)
-    counts = {key: _Counts(events_of_key[key], len(reports_of_key[key])) for key in groups}
-
-    # Most keys of a batch already have their open ticket: look those up first, so that
-    # subjects and search text are only built for the tickets that are really opened.
-    found = _tickets_open_of(list(groups))
-    opened: dict[int, _Counts] = {}
-    for _attempt in range(3):  # a ticket closed between the statements: open a new one
-        todo = [key for key in groups if key not in found]
-        if not todo:
-            break
-        new = _tickets_open(
-            {key: groups[key] for key in todo}, counts, verdicts, parsed_of, reporters
-        )
-        found.update(new)
-        opened.update({ticket_id: counts[key] for key, ticket_id in new.items()})
-        # The others were opened by a concurrent filing, committed by the time DO NOTHING
-        # returned.
-        found.update(_tickets_open_of([key for key in todo if key not in found]))
-    with connection.cursor() as cursor:
-        # Lock the batch's tickets in id order before the events' trigger updates them in
-        # whatever order its join yields: concurrent batches then cannot deadlock.
-        cursor.execute(
-            "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
-            [array_literal(sorted(found.values()))],
-        )
-        upgrade = [
-            found[key]
-            for key, group in groups.items()
-            if found[key] not in opened
-            and any(verdicts[row.report_id].status == "complete" for row in group)
-        ]
-        if upgrade:  # complete evidence arrived for a case opened on insufficient reports
-            cursor.execute(
-                "UPDATE complaints_ticket SET evidence_status = 'complete' "
-                "WHERE id = ANY(%s::bigint[]) AND evidence_status <> 'complete'",
-                [array_literal(upgrade)],
-            )
-    # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
-    return found, opened
-
-
-def _tickets_open_of(keys: list[str]) -> dict[str, int]:
-    """The open tickets of these aggregation keys: key -> id."""
-    if not keys:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
-            f"WHERE aggregation_key = ANY(%s::text[]) AND status IN ({_OPEN_LIST})",
-            [array_literal(keys)],
-        )
-        return dict(cursor.fetchall())
-
-
-def _tickets_open(
-    groups: dict[str, list[_Row]],
-    counts: dict[str, _Counts],
-    verdicts: dict,
-    parsed_of: dict[int, _Parsed],
-    reporters: dict[int, int],
-) -> dict[str, int]:
-    """Open a ticket for each key, with what its first filing brings (times, counts,
-    reporters, search text), unless one is open by now: key -> id of the tickets opened."""
-    customer_ids = {
-        row.who.customer_id
-        for group in groups.values()
-        for row in group
-        if row.who and row.who.customer_id
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, name FROM customers_customer WHERE id = ANY(%s::bigint[])",
-            [array_literal(customer_ids)],
-        )
-        names = dict(cursor.fetchall())
-    columns: list[list[Any]] = [[] for _ in range(16)]
-    (
-        keys, subjects, types, taxonomies, resources, customers, services, triage, evidence,
-        events, reports, first_at, last_at, reporter_ids, texts, report_index,
-    ) = columns  # fmt: skip
-    # (report id, per customer) -> its position in the report texts
-    report_order: dict[tuple[int, bool], int] = {}
-    for key, group in groups.items():
-        first = group[0]
-        who = first.who
-        assert who is not None
-        label = classification.type_label(first.parsed.type)
-        per_customer = key.count(":") == 2 and key.startswith("abuse:")
-        resource = "" if per_customer else key.split(":", 3)[-1]
-        if per_customer:
-            subject = f"{label}: {names.get(who.customer_id or 0, 'customer')}"
-        else:
-            subject = f"{label} from {resource}"
-        complete = any(verdicts[row.report_id].status == "complete" for row in group)
-        keys.append(key)
-        subjects.append(clean(subject, 300))
-        types.append(first.parsed.type)
-        taxonomies.append(classification.taxonomy_of(first.parsed.type))
-        resources.append(clean(resource, 300))
-        customers.append(who.customer_id)
-        services.append(who.service_id)
-        triage.append(who.customer_id is None)
-        evidence.append("complete" if complete else "insufficient")
-        # Everything the events' trigger would otherwise write on a first filing is set as
-        # the ticket opens, and that filing's events are not counted again: a new ticket
-        # is written once.
-        events.append(counts[key].events)
-        reports.append(counts[key].reports)
-        first_at.append(min(row.observed_at for row in group))
-        last_at.append(max(row.observed_at for row in group))
-        reporter_ids.append(array_literal(sorted({reporters[row.report_id] for row in group})))
-        # The first report's text is turned into lexemes once for all its tickets (a feed
-        # report opens hundreds), its first events' per ticket.
-        text_of = (first.report_id, per_customer)
-        report_index.append(report_order.setdefault(text_of, len(report_order) + 1))
-        texts.append(_events_text(group))
-    explicit = (
-        "kind, status, aggregation_key, subject, type, taxonomy, resource, customer_id, "
-        "service_id, needs_triage, evidence_status, event_count, report_count, created_at, "
-        "updated_at, first_event_at, last_event_at, reporter_ids, search_vector"
-    )
-    extra_columns, extra_values, defaults = defaults_sql(Ticket, set(explicit.split(", ")))
-    sql = f"""
-        WITH reports AS MATERIALIZED (
-            SELECT n, setweight(to_tsvector('simple'::regconfig, text), 'C') AS vector
-              FROM unnest(%s::text[]) WITH ORDINALITY AS x(text, n))
-        INSERT INTO complaints_ticket ({explicit}{extra_columns})
-        SELECT 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, en, rn, now(), now(), fa, la,
-               rp::bigint[],
-               tsd_subject_vector(s, r) || reports.vector
-                 || setweight(to_tsvector('simple'::regconfig, b), 'C')
-               {extra_values}
-          FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[],
-                      %s::bigint[], %s::boolean[], %s::text[], %s::int[], %s::int[],
-                      %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[], %s::int[])
-               AS u(k, s, t, tx, r, c, sv, tr, ev, en, rn, fa, la, rp, b, ri)
-          JOIN reports ON reports.n = u.ri
-         ORDER BY k
-        ON CONFLICT (aggregation_key) WHERE status IN ({_OPEN_LIST}) DO NOTHING
-        RETURNING aggregation_key, id
-    """  # noqa: S608 - column names and OPEN_STATUSES are constants
-    # Placeholders in order: the report texts (WITH), the defaults (SELECT list), then the
-    # arrays (FROM).
-    report_texts = array_literal(_report_text(parsed_of[rid], pc) for rid, pc in report_order)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [report_texts, *defaults, *map(array_literal, columns)])
-        return dict(cursor.fetchall())
-
-
-_EVENT_COLUMNS = (
-    "report_id", "ticket_id", "fingerprint", "ip", "domain", "url", "port", "protocol", "identifier",
-    "taxonomy", "type", "observed_at", "observed_time_known", "attribution", "customer_id",
-    "service_id", "allocation_id", "hosted_domain_id", "evidence",
-)  # fmt: skip
-
-
-# COPY text format: backslash, tab and line breaks escaped; NUL (which PostgreSQL text
-# cannot hold) replaced.
-_COPY_ESCAPES = str.maketrans(
-    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\ufffd"}
-)
-
-
-def _copy_text(text: str) -> str:
-    return text.translate(_COPY_ESCAPES) if text else ""
-
-
-def _copy_int(value: int | None) -> str:
-    return "\\N" if value is None else str(value)
-
-
-def _unique_rows(rows: list[_Row]) -> list[_Row]:
-    """The rows with their first fingerprint: one statement may not insert one twice."""
-    seen: set[str] = set()
-    unique = []
-    for row in rows:
-        if row.fingerprint not in seen:
-            seen.add(row.fingerprint)
-            unique.append(row)
-    return unique
-
-
-def _copy_rows(rows: list[_Row], ticket_of_key: dict[str, int], now: datetime) -> Iterator[str]:
-    """The rows in COPY text format (``_EVENT_COLUMNS`` and ``created_at``), a few thousand
-    per chunk: the server inserts one chunk while the next is built."""
-    null = "\\N"
-    created = now.isoformat()
-    lines: list[str] = []
-    for row in rows:
-        who = row.who
-        assert who is not None
-        event = row.parsed
-        port = event.port if event.port and 0 <= event.port < 2**31 else None
-        ticket_id = ticket_of_key.get(row.key) if row.key else None
-        # One f-string per row: this loop runs once per event (100,000 for a big feed).
-        lines.append(
-            f"{row.report_id}\t{null if ticket_id is None else ticket_id}\t{row.fingerprint}\t"
-            f"{row.ip or null}\t{_copy_text(row.domain[:253])}\t{_copy_text(row.url)}\t"
-            f"{null if port is None else port}\t{_copy_text((event.protocol or '')[:16])}\t"
-            f"{_copy_text((event.identifier or '')[:200])}\t{classification.taxonomy_of(event.type)}\t"
-            f"{_copy_text(event.type[:40])}\t{row.observed_at.isoformat()}\t{'t' if row.time_known else 'f'}\t"
-            f"{who.attribution}\t{_copy_int(who.customer_id)}\t{_copy_int(who.service_id)}\t"
-            f"{_copy_int(who.allocation_id)}\t{_copy_int(who.hosted_domain_id)}\t"
-            f"{_copy_text((event.evidence or '')[:MAX_EVENT_EVIDENCE])}\t{created}\n"
-        )
-        if len(lines) == 5000:
-            yield "".join(lines)
-            lines.clear()
-    if lines:
-        yield "".join(lines)
-
-
-_EVENTS_COUNTED = "SELECT set_config('tsd.events_counted', %s, true)"
-
-
-def _events_insert(
-    rows: list[_Row], ticket_of_key: dict[str, int], counted: set[int]
-) -> tuple[dict[int, int], dict[int, _Counts]]:
-    """Insert the batch's events (unique fingerprints, ``_unique_rows``). Returns the events
-    inserted per report, and per ticket of ``counted`` (the tickets this filing opened,
-    with its counts already in them).
-
-    The events of the ``counted`` tickets go in by a statement of their own that the
-    events' trigger leaves alone (``tsd.events_counted``); the others' trigger adds them
-    to their tickets. Both are COPYs straight into the table, in fingerprint order (the
-    order concurrent filings lock them in), so the server inserts while the rest is being
-    built. An event already on file fails such a COPY as a whole; the batch then goes
-    through a scratch table that weeds those out (``_events_insert_new``)."""
-    if not rows:
-        return {}, {}
-    rows = sorted(rows, key=lambda row: row.fingerprint)
-    flagged = [ticket_of_key.get(row.key) in counted if row.key else False for row in rows]
-    parts = (
-        [row for row, flag in zip(rows, flagged, strict=True) if not flag],
-        [row for row, flag in zip(rows, flagged, strict=True) if flag],
-    )
-    columns = ", ".join(_EVENT_COLUMNS)
-    now = timezone.now()
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            for part, setting in zip(parts, ("", "on"), strict=True):
-                if not part:
-                    continue
-                cursor.execute(_EVENTS_COUNTED, [setting])
-                copy_sql = f"COPY complaints_event ({columns}, created_at) FROM STDIN"
-                # A writer thread sends the chunks, so building the next one overlaps
-                # the server's work on the last.
-                writer = QueuedLibpqWriter(cursor.cursor)
-                with cursor.cursor.copy(copy_sql, writer=writer) as copy:
-                    for chunk in _copy_rows(part, ticket_of_key, now):
-                        copy.write(chunk)
-            cursor.execute(_EVENTS_COUNTED, [""])
-    except UniqueViolation:
-        return _events_insert_new(parts, ticket_of_key, now)
-    per_ticket: Counter[int] = Counter()
-    reports_of_ticket: dict[int, set[int]] = defaultdict(set)
-    for row in parts[1]:
-        ticket_id = ticket_of_key[row.key or ""]
-        per_ticket[ticket_id] += 1
-        reports_of_ticket[ticket_id].add(row.report_id)
-    return dict(Counter(row.report_id for row in rows)), {
-        ticket_id: _Counts(n, len(reports_of_ticket[ticket_id]))
-        for ticket_id, n in per_ticket.items()
-    }
-
-
-def _events_insert_new(
-    parts: tuple[list[_Row], list[_Row]], ticket_of_key: dict[str, int], now: datetime
-) -> tuple[dict[int, int], dict[int, _Counts]]:
-    """``_events_insert`` when some events are on file already (a re-sent report, a
-    redelivered task): COPY into a scratch table, insert those not on file."""
-    columns = ", ".join(_EVENT_COLUMNS)
-    insert = f"""
-        WITH ins AS (
-            INSERT INTO complaints_event ({columns}, created_at)
-            SELECT {columns}, created_at FROM event_filing ORDER BY fingerprint
-            ON CONFLICT (fingerprint) DO NOTHING
-            RETURNING report_id, ticket_id
-        )
-        SELECT report_id, ticket_id, count(*) FROM ins GROUP BY report_id, ticket_id
-    """  # noqa: S608 - column names are constants
-    per_report: Counter[int] = Counter()
-    per_ticket: Counter[int] = Counter()
-    reports_of_ticket: Counter[int] = Counter()
-    with connection.cursor() as cursor:
-        # Same column types, no constraints: duplicates are weeded out by the INSERT below.
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS event_filing ON COMMIT DELETE ROWS AS "  # noqa: S608
-            f"SELECT {columns}, created_at FROM complaints_event WITH NO DATA"
-        )
-        for part, setting in zip(parts, ("", "on"), strict=True):
-            if not part:
-                continue
-            cursor.execute("TRUNCATE event_filing")
-            with cursor.cursor.copy(
-                f"COPY event_filing ({columns}, created_at) FROM STDIN"
-            ) as copy:
-                for chunk in _copy_rows(part, ticket_of_key, now):
-                    copy.write(chunk)
-            cursor.execute(_EVENTS_COUNTED, [setting])
-            cursor.execute(insert)
-            for report_id, ticket_id, n in cursor.fetchall():
-                per_report[report_id] += n
-                if setting:
-                    per_ticket[ticket_id] += n
-                    reports_of_ticket[ticket_id] += 1
-        cursor.execute(_EVENTS_COUNTED, [""])
-    return dict(per_report), {
-        ticket_id: _Counts(n, reports_of_ticket[ticket_id]) for ticket_id, n in per_ticket.items()
-    }
-
-
-def _tickets_recount(opened: dict[int, _Counts], inserted: dict[int, _Counts]) -> set[int]:
-    """Tickets this filing opened count the events it planned; where some of those were on
-    file already (a re-sent report), they get the numbers actually inserted, and a ticket
-    none of whose events were new is removed (opened in this transaction, nothing else
-    refers to it yet). Returns the ids of the tickets removed."""
-    zero = _Counts(0, 0)
-    wrong = {
-        tid: inserted.get(tid, zero) for tid, c in opened.items() if inserted.get(tid, zero) != c
-    }
-    if not wrong:
-        return set()
-    removed = {tid for tid, c in wrong.items() if c.events == 0}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE complaints_ticket t SET event_count = u.n, report_count = u.r "
-            "FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS u(id, n, r) "
-            "WHERE t.id = u.id AND u.n > 0",
-            [
-                array_literal(wrong),
-                array_literal(c.events for c in wrong.values()),
-                array_literal(c.reports for c in wrong.values()),
-            ],
-        )
-        if removed:
-            cursor.execute(
-                "DELETE FROM complaints_ticket WHERE id = ANY(%s::bigint[])",
-                [array_literal(removed)],
-            )
-    return removed
 
 
 def _after_filing(report_ids: list[int]) -> None:

@@ -90,3 +90,111 @@ def test_a_deadlocked_filing_is_run_again_not_quarantined() -> None:
     assert len(calls) == 2
     assert outcome.status == "filed"
     assert Ticket.objects.get().event_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_opened_by_another_filing_meanwhile_is_joined() -> None:
+    """Between looking up the open tickets and opening the missing ones, another filing
+    commits a ticket of the same key: the events join it and the trigger counts them."""
+    import threading
+    from unittest import mock
+
+    from django.db import connection as main_connection
+
+    from complaints import processing
+    from complaints.processing import reports_process
+
+    customer = CustomerFactory()
+    AllocationFactory(
+        network=ipaddress.ip_network("203.0.113.0/24"), customer=customer, valid_from=T0
+    )
+    [received] = reports_receive(
+        [Arrival(raw=builders.arf("203.0.113.5"), channel=Receipt.Channel.FILE)], queue=False
+    )
+    real_plan = processing.tickets_plan
+    other: list[Ticket] = []
+
+    def open_elsewhere(key: str) -> None:
+        from django.db import connection
+
+        other.append(
+            Ticket.objects.create(
+                aggregation_key=key, subject="opened by another filing", type="spam",
+                taxonomy="abusive-content", customer=customer,
+            )
+        )  # fmt: skip
+        connection.close()
+
+    def plan_then_race(*args, **kwargs):  # type: ignore[no-untyped-def]
+        plan = real_plan(*args, **kwargs)
+        [key] = plan.new_ids
+        racer = threading.Thread(target=open_elsewhere, args=[key])
+        racer.start()
+        racer.join()
+        return plan
+
+    with mock.patch.object(processing, "tickets_plan", plan_then_race):
+        [outcome] = reports_process([received.report_id])
+    assert main_connection.in_atomic_block is False
+    [ticket] = Ticket.objects.all()
+    assert outcome.ticket_ids == [other[0].pk] == [ticket.pk]
+    assert (ticket.event_count, ticket.report_count) == (1, 1)
+    assert Event.objects.get().ticket_id == ticket.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_opened_and_closed_by_others_meanwhile_makes_a_new_one() -> None:
+    """The other filing's ticket is closed again before this filing looks it up: this one
+    opens a ticket of its own, counting its events."""
+    import threading
+    from unittest import mock
+
+    from complaints import processing, ticket_opening
+    from complaints.processing import reports_process
+
+    customer = CustomerFactory()
+    AllocationFactory(
+        network=ipaddress.ip_network("203.0.113.0/24"), customer=customer, valid_from=T0
+    )
+    [received] = reports_receive(
+        [Arrival(raw=builders.arf("203.0.113.5"), channel=Receipt.Channel.FILE)], queue=False
+    )
+    real_plan, real_lookup = processing.tickets_plan, ticket_opening._open_tickets_of
+    lookups: list[int] = []
+
+    def elsewhere(work) -> None:  # type: ignore[no-untyped-def]
+        from django.db import connection
+
+        thread = threading.Thread(target=lambda: (work(), connection.close()))
+        thread.start()
+        thread.join()
+
+    def plan_then_race(*args, **kwargs):  # type: ignore[no-untyped-def]
+        plan = real_plan(*args, **kwargs)
+        [key] = plan.new_ids
+        elsewhere(lambda: Ticket.objects.create(
+            aggregation_key=key, subject="another filing's", type="spam",
+            taxonomy="abusive-content", customer=customer,
+        ))  # fmt: skip
+        return plan
+
+    def lookup_after_close(keys):  # type: ignore[no-untyped-def]
+        lookups.append(len(keys))
+        if len(lookups) == 2:  # the plan's lookup, then the one after DO NOTHING
+            elsewhere(
+                lambda: Ticket.objects.filter(subject="another filing's").update(status="closed")
+            )
+        return real_lookup(keys)
+
+    with (
+        mock.patch.object(processing, "tickets_plan", plan_then_race),
+        mock.patch.object(ticket_opening, "_open_tickets_of", lookup_after_close),
+    ):
+        [outcome] = reports_process([received.report_id])
+    assert lookups == [1, 1]
+    closed = Ticket.objects.get(subject="another filing's")
+    [mine] = Ticket.objects.exclude(pk=closed.pk)
+    assert closed.status == "closed" and closed.event_count == 0
+    assert outcome.ticket_ids == [mine.pk]
+    assert (mine.status, mine.event_count, mine.report_count) == ("new", 1, 1)
+    assert Event.objects.get().ticket_id == mine.pk

@@ -1,0 +1,159 @@
+"""Inserting a filing's events: COPY straight into the events table.
+
+The rows are turned into records up front (``EventCopy``), while the server opens the
+batch's new tickets (``ticket_opening``); psycopg formats them for COPY in C as they are
+sent. Two COPY statements: the events
+of tickets this filing opened, whose counts they already hold, go in with
+``tsd.events_counted`` set so the events' trigger leaves them alone; the others' trigger
+adds them to their tickets. Rows go in fingerprint order, the order concurrent filings lock
+them in.
+
+An event already on file (a re-sent report, a redelivered task) makes such a COPY fail as
+a whole; the batch then goes through a scratch table that weeds those out."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
+from psycopg.errors import UniqueViolation
+
+from complaints import classification
+from complaints.filing_rows import MAX_EVENT_EVIDENCE, EventRow
+from complaints.ticket_opening import Counts
+
+COLUMNS = ", ".join((
+    "report_id", "ticket_id", "fingerprint", "ip", "domain", "url", "port", "protocol", "identifier",
+    "taxonomy", "type", "observed_at", "observed_time_known", "attribution", "customer_id",
+    "service_id", "allocation_id", "hosted_domain_id", "evidence", "created_at",
+))  # fmt: skip
+
+_TYPES = (
+    "int8", "int8", "text", "text", "text", "text", "int4", "text", "text", "text", "text",
+    "timestamptz", "bool", "text", "int8", "int8", "int8", "int8", "text", "timestamptz",
+)  # fmt: skip
+_EVENTS_COUNTED = "SELECT set_config('tsd.events_counted', %s, true)"
+
+
+def _text(value: str) -> str:
+    """Text PostgreSQL can store (no NUL characters)."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def _records(rows: list[EventRow], ticket_of_key: dict[str, int], now: datetime) -> list[tuple]:
+    """The rows as ``COLUMNS`` tuples; psycopg formats them for COPY in C."""
+    records = []
+    for row in rows:
+        who = row.who
+        assert who is not None
+        event = row.parsed
+        port = event.port if event.port and 0 <= event.port < 2**31 else None
+        records.append(
+            (
+                row.report_id, ticket_of_key.get(row.key) if row.key else None, row.fingerprint,
+                row.ip, _text(row.domain[:253]), _text(row.url), port,
+                _text((event.protocol or "")[:16]), _text((event.identifier or "")[:200]),
+                classification.taxonomy_of(event.type), _text(event.type[:40]), row.observed_at,
+                row.time_known, who.attribution, who.customer_id, who.service_id,
+                who.allocation_id, who.hosted_domain_id,
+                _text((event.evidence or "")[:MAX_EVENT_EVIDENCE]), now,
+            )
+        )  # fmt: skip
+    return records
+
+
+class EventCopy:
+    """A batch's events (unique fingerprints) as COPY text, split into the events of the
+    tickets this filing opens (``counted``) and the others."""
+
+    def __init__(
+        self, rows: list[EventRow], ticket_of_key: dict[str, int], counted: set[int]
+    ) -> None:
+        rows = sorted(rows, key=lambda row: row.fingerprint)
+        self.rows = rows
+        self.ticket_of_key = ticket_of_key
+        self.now = timezone.now()
+        flags = [bool(row.key) and ticket_of_key.get(row.key or "") in counted for row in rows]
+        self.parts = (
+            [row for row, flag in zip(rows, flags, strict=True) if not flag],
+            [row for row, flag in zip(rows, flags, strict=True) if flag],
+        )
+        self.records = [_records(part, ticket_of_key, self.now) for part in self.parts]
+
+    def insert(self) -> tuple[dict[int, int], dict[int, Counts]]:
+        """Insert the events; returns those inserted per report, and per counted ticket."""
+        if not self.rows:
+            return {}, {}
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                for records, setting in zip(self.records, ("", "on"), strict=True):
+                    if not records:
+                        continue
+                    cursor.execute(_EVENTS_COUNTED, [setting])
+                    _copy(cursor.cursor, "complaints_event", records)
+                cursor.execute(_EVENTS_COUNTED, [""])
+        except UniqueViolation:
+            return self._insert_new()
+        per_ticket: Counter[int] = Counter()
+        reports_of_ticket: dict[int, set[int]] = defaultdict(set)
+        for row in self.parts[1]:
+            ticket_id = self.ticket_of_key[row.key or ""]
+            per_ticket[ticket_id] += 1
+            reports_of_ticket[ticket_id].add(row.report_id)
+        return dict(Counter(row.report_id for row in self.rows)), {
+            ticket_id: Counts(n, len(reports_of_ticket[ticket_id]))
+            for ticket_id, n in per_ticket.items()
+        }
+
+    def _insert_new(self) -> tuple[dict[int, int], dict[int, Counts]]:
+        """When some events are on file already: COPY into a scratch table, insert those
+        not on file."""
+        insert = f"""
+            WITH ins AS (
+                INSERT INTO complaints_event ({COLUMNS})
+                SELECT {COLUMNS} FROM event_filing ORDER BY fingerprint
+                ON CONFLICT (fingerprint) DO NOTHING
+                RETURNING report_id, ticket_id
+            )
+            SELECT report_id, ticket_id, count(*) FROM ins GROUP BY report_id, ticket_id
+        """  # noqa: S608 - column names are constants
+        per_report: Counter[int] = Counter()
+        per_ticket: Counter[int] = Counter()
+        reports_of_ticket: Counter[int] = Counter()
+        with connection.cursor() as cursor:
+            # Same column types, no constraints: duplicates are weeded out by the INSERT.
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS event_filing ON COMMIT DELETE ROWS AS "  # noqa: S608
+                f"SELECT {COLUMNS} FROM complaints_event WITH NO DATA"
+            )
+            for records, setting in zip(self.records, ("", "on"), strict=True):
+                if not records:
+                    continue
+                cursor.execute("TRUNCATE event_filing")
+                _copy(cursor.cursor, "event_filing", records)
+                cursor.execute(_EVENTS_COUNTED, [setting])
+                cursor.execute(insert)
+                for report_id, ticket_id, n in cursor.fetchall():
+                    per_report[report_id] += n
+                    if setting:
+                        per_ticket[ticket_id] += n
+                        reports_of_ticket[ticket_id] += 1
+            cursor.execute(_EVENTS_COUNTED, [""])
+        return dict(per_report), {
+            ticket_id: Counts(n, reports_of_ticket[ticket_id])
+            for ticket_id, n in per_ticket.items()
+        }
+
+
+def _copy(cursor: Any, table: str, records: list[tuple]) -> None:
+    """COPY the records; a writer thread sends what psycopg has formatted, so the server
+    inserts while the rest is formatted."""
+    sql = f"COPY {table} ({COLUMNS}) FROM STDIN"
+    with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+        copy.set_types(_TYPES)
+        for record in records:
+            copy.write_row(record)

@@ -1,0 +1,58 @@
+"""What a filing works on: the parsed reports of a batch and their events as rows.
+
+Shared by the filing's steps (``processing``, ``ticket_opening``, ``event_copy``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from complaints.attribution import Attributed
+from complaints.parsers.base import ParsedEvent, ParseResult
+
+MAX_EVENT_EVIDENCE = 2000
+MAX_REPORT_EVIDENCE = 20000
+
+
+def clean(text: object, limit: int) -> str:
+    """Text PostgreSQL can store: no NUL characters, bounded length."""
+    return str(text or "").replace("\x00", "\ufffd")[:limit]
+
+
+@dataclass
+class ParsedReport:
+    """A claimed report, parsed, with its sender as mail authentication saw it."""
+
+    report_id: int
+    received_at: datetime
+    result: ParseResult
+    sender: str
+    authenticated: bool
+
+
+@dataclass
+class EventRow:
+    """One event ready to insert."""
+
+    index: int
+    report_id: int
+    parsed: ParsedEvent
+    ip: str | None
+    domain: str
+    url: str
+    observed_at: datetime
+    time_known: bool
+    fingerprint: str  # 32 hex digits, a uuid to PostgreSQL
+    who: Attributed | None = None
+    key: str | None = None
+
+
+def unique_rows(rows: list[EventRow]) -> list[EventRow]:
+    """The rows with their first fingerprint: one statement may not insert one twice."""
+    seen: set[str] = set()
+    unique = []
+    for row in rows:
+        if row.fingerprint not in seen:
+            seen.add(row.fingerprint)
+            unique.append(row)
+    return unique

@@ -1,0 +1,320 @@
+"""Opening tickets for a filing: the open ticket of each aggregation key, or a new one.
+
+A new ticket opens with everything its first filing brings — counts, first and last event
+times, reporters, search text — so it is written once: the events of that filing go in by
+a statement the events' trigger leaves alone (``event_copy``). Its id is taken from the
+sequence first, so that the events' rows can be built while the server inserts the tickets
+(``TicketPlan.statement``, run by ``trustsafety.db_background``).
+
+Locks are taken in one order everywhere (new tickets by key, tickets by id), which keeps
+concurrent filings from deadlocking."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from complaints import classification, search_sql
+from complaints.bulk_sql import defaults_sql
+from complaints.filing_rows import MAX_EVENT_EVIDENCE, MAX_REPORT_EVIDENCE, EventRow, clean
+from complaints.filing_rows import ParsedReport as Parsed
+from complaints.models import Ticket
+from complaints.models.tickets import OPEN_STATUSES
+from trustsafety.pg_arrays import array_literal
+
+_OPEN_LIST = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What one filing adds to a ticket it opens."""
+
+    events: int
+    reports: int
+
+
+@dataclass
+class TicketPlan:
+    """The tickets of a batch: those found open, and those to open with their new ids."""
+
+    groups: dict[str, list[EventRow]]  # aggregation key -> the batch's rows
+    counts: dict[str, Counts]
+    verdicts: dict
+    parsed_of: dict[int, Parsed]
+    reporters: dict[int, int]  # report id -> reporter id
+    ticket_of_key: dict[str, int] = field(default_factory=dict)
+    new_ids: dict[str, int] = field(default_factory=dict)  # key -> id of the ticket to open
+
+    @property
+    def counted(self) -> set[int]:
+        """The tickets to open: their events are counted as they open."""
+        return set(self.new_ids.values())
+
+    def statement(self) -> tuple[str, list[Any]] | None:
+        """The INSERT of the tickets to open (None if there are none)."""
+        if not self.new_ids:
+            return None
+        return _open_statement(self, self.new_ids)
+
+
+def tickets_plan(
+    rows: list[EventRow],
+    unique: list[EventRow],
+    verdicts: dict,
+    parsed_of: dict[int, Parsed],
+    reporters: dict[int, int],
+) -> TicketPlan:
+    """Find the open ticket of every aggregation key in the batch and take ids for the
+    others. Counts are of ``unique`` (the rows with their first fingerprint)."""
+    groups: dict[str, list[EventRow]] = defaultdict(list)
+    for row in rows:
+        if row.key:
+            groups[row.key].append(row)
+    events_of_key: Counter[str] = Counter()
+    reports_of_key: dict[str, set[int]] = defaultdict(set)
+    for row in unique:
+        if row.key:
+            events_of_key[row.key] += 1
+            reports_of_key[row.key].add(row.report_id)
+    plan = TicketPlan(
+        groups,
+        {key: Counts(events_of_key[key], len(reports_of_key[key])) for key in groups},
+        verdicts,
+        parsed_of,
+        reporters,
+    )
+    # Most keys of a batch have their open ticket already: subjects and search text are
+    # only built for the tickets really opened.
+    plan.ticket_of_key = _open_tickets_of(list(groups))
+    todo = sorted(key for key in groups if key not in plan.ticket_of_key)
+    plan.new_ids = dict(zip(todo, _ticket_ids(len(todo)), strict=True))
+    plan.ticket_of_key.update(plan.new_ids)
+    return plan
+
+
+def tickets_settle(plan: TicketPlan, opened_rows: list[tuple]) -> dict[int, Counts]:
+    """After the plan's statement: the tickets it opened, with their counts. Keys whose
+    ticket a concurrent filing opened first (DO NOTHING) join that one; if it was closed
+    again meanwhile, a ticket is opened now. ``plan.ticket_of_key`` is updated."""
+    opened_keys = {key for key, _ in opened_rows}
+    opened = {plan.new_ids[key]: plan.counts[key] for key in opened_keys}
+    pending = [key for key in plan.new_ids if key not in opened_keys]
+    for _attempt in range(3):
+        if not pending:
+            break
+        # Committed by the time DO NOTHING returned.
+        plan.ticket_of_key.update(_open_tickets_of(pending))
+        pending = [key for key in pending if plan.ticket_of_key[key] == plan.new_ids[key]]
+        if not pending:
+            break
+        ids = dict(zip(pending, _ticket_ids(len(pending)), strict=True))
+        plan.ticket_of_key.update(ids)
+        plan.new_ids.update(ids)
+        with connection.cursor() as cursor:
+            cursor.execute(*_open_statement(plan, ids))
+            again = {key for key, _ in cursor.fetchall()}
+        opened.update({ids[key]: plan.counts[key] for key in again})
+        pending = [key for key in pending if key not in again]
+    for key in pending:  # still not settled: its events stay without a ticket
+        del plan.ticket_of_key[key]
+    return opened
+
+
+def tickets_lock(plan: TicketPlan, opened: dict[int, Counts]) -> None:
+    """Lock the batch's tickets in id order, before the events' trigger updates them in
+    whatever order its join yields; mark complete the evidence of cases opened on
+    insufficient reports that now have a complete one."""
+    found = plan.ticket_of_key
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [array_literal(sorted(tid for tid in found.values() if tid not in opened))],
+        )
+        upgrade = [
+            found[key]
+            for key, group in plan.groups.items()
+            if key in found
+            and found[key] not in opened
+            and any(plan.verdicts[row.report_id].status == "complete" for row in group)
+        ]
+        if upgrade:
+            cursor.execute(
+                "UPDATE complaints_ticket SET evidence_status = 'complete' "
+                "WHERE id = ANY(%s::bigint[]) AND evidence_status <> 'complete'",
+                [array_literal(upgrade)],
+            )
+    # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
+
+
+def tickets_recount(opened: dict[int, Counts], inserted: dict[int, Counts]) -> set[int]:
+    """Tickets this filing opened count the events it planned; where some of those were on
+    file already (a re-sent report), they get the numbers actually inserted, and a ticket
+    none of whose events were new is removed (opened in this transaction, nothing else
+    refers to it yet). Returns the ids of the tickets removed."""
+    zero = Counts(0, 0)
+    wrong = {
+        tid: inserted.get(tid, zero) for tid, c in opened.items() if inserted.get(tid, zero) != c
+    }
+    if not wrong:
+        return set()
+    removed = {tid for tid, c in wrong.items() if c.events == 0}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE complaints_ticket t SET event_count = u.n, report_count = u.r "
+            "FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS u(id, n, r) "
+            "WHERE t.id = u.id AND u.n > 0",
+            [
+                array_literal(wrong),
+                array_literal(c.events for c in wrong.values()),
+                array_literal(c.reports for c in wrong.values()),
+            ],
+        )
+        if removed:
+            cursor.execute(
+                "DELETE FROM complaints_ticket WHERE id = ANY(%s::bigint[])",
+                [array_literal(removed)],
+            )
+    return removed
+
+
+def _open_tickets_of(keys: list[str]) -> dict[str, int]:
+    """The open tickets of these aggregation keys: key -> id."""
+    if not keys:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
+            f"WHERE aggregation_key = ANY(%s::text[]) AND status IN ({_OPEN_LIST})",
+            [array_literal(keys)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _ticket_ids(n: int) -> list[int]:
+    if not n:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('complaints_ticket', 'id')) "
+            "FROM generate_series(1, %s)",
+            [n],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def report_text(item: Parsed, per_customer: bool) -> str:
+    """A report's searchable text in a ticket, as the events' trigger takes it
+    (search_sql.py): a per-customer ticket takes the subject only."""
+    result = item.result
+    if per_customer:
+        return clean(result.subject, 998)
+    return f"{clean(result.subject, 998)} {clean(result.evidence, MAX_REPORT_EVIDENCE)[:1500]}"
+
+
+def events_text(group: list[EventRow]) -> str:
+    """The searchable text of a ticket's first events (search_sql.py)."""
+    return " ".join(
+        " ".join(
+            part
+            for part in (
+                row.ip,
+                row.domain,
+                row.url,
+                clean(row.parsed.evidence, MAX_EVENT_EVIDENCE)[:500],
+            )
+            if part
+        )
+        for row in group[: search_sql.TEXT_EVENTS]
+    )[: search_sql.TEXT_CHARS]
+
+
+def _customer_names(plan: TicketPlan, keys: list[str]) -> dict[int, str]:
+    customer_ids = {row.who.customer_id for key in keys for row in plan.groups[key] if row.who} - {
+        None
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, name FROM customers_customer WHERE id = ANY(%s::bigint[])",
+            [array_literal(customer_ids)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _open_statement(plan: TicketPlan, ids: dict[str, int]) -> tuple[str, list[Any]]:
+    """INSERT a ticket with the given id for each key, unless one is open by now; returns
+    (sql, params), the statement returning the keys opened."""
+    keys_in_order = sorted(ids)  # lock order: new tickets by key
+    names = _customer_names(plan, keys_in_order)
+    columns: list[list[Any]] = [[] for _ in range(17)]
+    (
+        new_ids, keys, subjects, types, taxonomies, resources, customers, services, triage,
+        evidence, events, reports, first_at, last_at, reporter_ids, texts, report_index,
+    ) = columns  # fmt: skip
+    # (report id, per customer) -> its position in the report texts
+    report_order: dict[tuple[int, bool], int] = {}
+    for key in keys_in_order:
+        group = plan.groups[key]
+        first = group[0]
+        who = first.who
+        assert who is not None
+        label = classification.type_label(first.parsed.type)
+        per_customer = key.count(":") == 2 and key.startswith("abuse:")
+        resource = "" if per_customer else key.split(":", 3)[-1]
+        if per_customer:
+            subject = f"{label}: {names.get(who.customer_id or 0, 'customer')}"
+        else:
+            subject = f"{label} from {resource}"
+        complete = any(plan.verdicts[row.report_id].status == "complete" for row in group)
+        new_ids.append(ids[key])
+        keys.append(key)
+        subjects.append(clean(subject, 300))
+        types.append(first.parsed.type)
+        taxonomies.append(classification.taxonomy_of(first.parsed.type))
+        resources.append(clean(resource, 300))
+        customers.append(who.customer_id)
+        services.append(who.service_id)
+        triage.append(who.customer_id is None)
+        evidence.append("complete" if complete else "insufficient")
+        events.append(plan.counts[key].events)
+        reports.append(plan.counts[key].reports)
+        first_at.append(min(row.observed_at for row in group))
+        last_at.append(max(row.observed_at for row in group))
+        reporter_ids.append(array_literal(sorted({plan.reporters[row.report_id] for row in group})))
+        # The first report's text is turned into lexemes once for all its tickets (a feed
+        # report opens hundreds), its first events' per ticket.
+        text_of = (first.report_id, per_customer)
+        report_index.append(report_order.setdefault(text_of, len(report_order) + 1))
+        texts.append(events_text(group))
+    explicit = (
+        "id, kind, status, aggregation_key, subject, type, taxonomy, resource, customer_id, "
+        "service_id, needs_triage, evidence_status, event_count, report_count, created_at, "
+        "updated_at, first_event_at, last_event_at, reporter_ids, search_vector"
+    )
+    extra_columns, extra_values, defaults = defaults_sql(Ticket, set(explicit.split(", ")))
+    sql = f"""
+        WITH reports AS MATERIALIZED (
+            SELECT n, setweight(to_tsvector('simple'::regconfig, text), 'C') AS vector
+              FROM unnest(%s::text[]) WITH ORDINALITY AS x(text, n))
+        INSERT INTO complaints_ticket ({explicit}{extra_columns})
+        SELECT i, 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, en, rn, now(), now(), fa, la,
+               rp::bigint[],
+               tsd_subject_vector(s, r) || reports.vector
+                 || setweight(to_tsvector('simple'::regconfig, b), 'C')
+               {extra_values}
+          FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                      %s::bigint[], %s::bigint[], %s::boolean[], %s::text[], %s::int[],
+                      %s::int[], %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[],
+                      %s::int[])
+               AS u(i, k, s, t, tx, r, c, sv, tr, ev, en, rn, fa, la, rp, b, ri)
+          JOIN reports ON reports.n = u.ri
+         ORDER BY k
+        ON CONFLICT (aggregation_key) WHERE status IN ({_OPEN_LIST}) DO NOTHING
+        RETURNING aggregation_key, id
+    """  # noqa: S608 - column names and OPEN_STATUSES are constants
+    # Placeholders in order: the report texts (WITH), the defaults (SELECT list), then the
+    # arrays (FROM).
+    report_texts = array_literal(report_text(plan.parsed_of[rid], pc) for rid, pc in report_order)
+    return sql, [report_texts, *defaults, *map(array_literal, columns)]
