@@ -101,7 +101,7 @@ def main() -> None:
     networks = sorted({network for network, *_ in rows})
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE complaints_report, complaints_ticket, complaints_tickettally, "
+            "TRUNCATE complaints_event, complaints_report, complaints_ticket, complaints_tickettally, "
             "complaints_reporter CASCADE"
         )
 

@@ -1,8 +1,8 @@
 """Inserting a filing's events: COPY straight into the events table.
 
-The rows are turned into records up front (``EventCopy``), while the server opens the
-batch's new tickets (``ticket_opening``); psycopg formats them for COPY in C as they are
-sent. Two COPY statements: the events
+The rows are fingerprinted and sorted while the server opens the batch's new tickets
+(``ticket_opening``), and made into records as they are sent: psycopg formats them for COPY
+in C, and a writer thread sends them while the server inserts. Two COPY statements: the events
 of tickets this filing opened, whose counts they already hold, go in with
 ``tsd.events_counted`` set so the events' trigger leaves them alone; the others' trigger
 adds them to their tickets. Rows go in fingerprint order, the order concurrent filings lock
@@ -14,6 +14,7 @@ a whole; the batch then goes through a scratch table that weeds those out."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -44,16 +45,15 @@ def _text(value: str) -> str:
     return value.replace("\x00", "\ufffd") if "\x00" in value else value
 
 
-def _records(rows: list[EventRow], ticket_of_key: dict[str, int], now: datetime) -> list[tuple]:
-    """The rows as ``COLUMNS`` tuples; psycopg formats them for COPY in C."""
-    records = []
+def _records(rows: list[EventRow], ticket_of_key: dict[str, int], now: datetime) -> Iterator[tuple]:
+    """The rows as ``COLUMNS`` tuples, made as they are sent; psycopg formats them for
+    COPY in C."""
     for row in rows:
         who = row.who
         assert who is not None
         event = row.parsed
         port = event.port if event.port and 0 <= event.port < 2**31 else None
-        records.append(
-            (
+        yield (
                 row.report_id, ticket_of_key.get(row.key) if row.key else None, row.fingerprint,
                 row.ip, _text(row.domain[:253]), _text(row.url), port,
                 _text((event.protocol or "")[:16]), _text((event.identifier or "")[:200]),
@@ -61,14 +61,12 @@ def _records(rows: list[EventRow], ticket_of_key: dict[str, int], now: datetime)
                 row.time_known, who.attribution, who.customer_id, who.service_id,
                 who.allocation_id, who.hosted_domain_id,
                 _text((event.evidence or "")[:MAX_EVENT_EVIDENCE]), now,
-            )
         )  # fmt: skip
-    return records
 
 
 class EventCopy:
-    """A batch's events (unique fingerprints) as COPY text, split into the events of the
-    tickets this filing opens (``counted``) and the others."""
+    """A batch's events (unique fingerprints) in fingerprint order, split into the events
+    of the tickets this filing opens (``counted``) and the others."""
 
     def __init__(
         self, rows: list[EventRow], ticket_of_key: dict[str, int], counted: set[int]
@@ -82,29 +80,36 @@ class EventCopy:
             [row for row, flag in zip(rows, flags, strict=True) if not flag],
             [row for row, flag in zip(rows, flags, strict=True) if flag],
         )
-        self.records = [_records(part, ticket_of_key, self.now) for part in self.parts]
 
-    def insert(self) -> tuple[dict[int, int], dict[int, Counts]]:
-        """Insert the events; returns those inserted per report, and per counted ticket."""
+    def _records(self, part: list[EventRow]) -> Iterator[tuple]:
+        return _records(part, self.ticket_of_key, self.now)
+
+    def insert(self) -> tuple[dict[int, int], dict[int, Counts]] | None:
+        """Insert the events. None when every one went in; else those inserted per report,
+        and per counted ticket."""
         if not self.rows:
-            return {}, {}
+            return None
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                for records, setting in zip(self.records, ("", "on"), strict=True):
-                    if not records:
+                for part, setting in zip(self.parts, ("", "on"), strict=True):
+                    if not part:
                         continue
                     cursor.execute(_EVENTS_COUNTED, [setting])
-                    _copy(cursor.cursor, "complaints_event", records)
+                    _copy(cursor.cursor, "complaints_event", self._records(part))
                 cursor.execute(_EVENTS_COUNTED, [""])
         except UniqueViolation:
             return self._insert_new()
+        return None
+
+    def counts_of_counted(self) -> dict[int, Counts]:
+        """What the events of the counted tickets add to each."""
         per_ticket: Counter[int] = Counter()
         reports_of_ticket: dict[int, set[int]] = defaultdict(set)
         for row in self.parts[1]:
             ticket_id = self.ticket_of_key[row.key or ""]
             per_ticket[ticket_id] += 1
             reports_of_ticket[ticket_id].add(row.report_id)
-        return dict(Counter(row.report_id for row in self.rows)), {
+        return {
             ticket_id: Counts(n, len(reports_of_ticket[ticket_id]))
             for ticket_id, n in per_ticket.items()
         }
@@ -130,11 +135,11 @@ class EventCopy:
                 "CREATE TEMP TABLE IF NOT EXISTS event_filing ON COMMIT DELETE ROWS AS "  # noqa: S608
                 f"SELECT {COLUMNS} FROM complaints_event WITH NO DATA"
             )
-            for records, setting in zip(self.records, ("", "on"), strict=True):
-                if not records:
+            for part, setting in zip(self.parts, ("", "on"), strict=True):
+                if not part:
                     continue
                 cursor.execute("TRUNCATE event_filing")
-                _copy(cursor.cursor, "event_filing", records)
+                _copy(cursor.cursor, "event_filing", self._records(part))
                 cursor.execute(_EVENTS_COUNTED, [setting])
                 cursor.execute(insert)
                 for report_id, ticket_id, n in cursor.fetchall():
@@ -149,7 +154,7 @@ class EventCopy:
         }
 
 
-def _copy(cursor: Any, table: str, records: list[tuple]) -> None:
+def _copy(cursor: Any, table: str, records: Iterator[tuple]) -> None:
     """COPY the records; a writer thread sends what psycopg has formatted, so the server
     inserts while the rest is formatted."""
     sql = f"COPY {table} ({COLUMNS}) FROM STDIN"

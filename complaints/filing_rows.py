@@ -4,6 +4,7 @@ Shared by the filing's steps (``processing``, ``ticket_opening``, ``event_copy``
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,17 +43,32 @@ class EventRow:
     url: str
     observed_at: datetime
     time_known: bool
-    fingerprint: str  # 32 hex digits, a uuid to PostgreSQL
+    source: str  # the reporter's address: identical events from one source are one event
     who: Attributed | None = None
     key: str | None = None
+    fingerprint: str = ""  # 32 hex digits (a uuid to PostgreSQL), set by ``unique_rows``
+
+    def identity(self) -> str:
+        """Hash of source, resource, type, time and port: how "an identical event twice
+        adds nothing" is recognised, here and by the events' unique index."""
+        event = self.parsed
+        text = "\x1f".join(
+            [
+                self.source, self.ip or "", self.domain, self.url, event.type,
+                self.observed_at.isoformat(), str(event.port or ""),
+            ]
+        )  # fmt: skip
+        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def unique_rows(rows: list[EventRow]) -> list[EventRow]:
-    """The rows with their first fingerprint: one statement may not insert one twice."""
+    """Fingerprint the rows; those with their first fingerprint (one statement may not
+    insert one twice)."""
     seen: set[str] = set()
     unique = []
     for row in rows:
-        if row.fingerprint not in seen:
-            seen.add(row.fingerprint)
+        row.fingerprint = fingerprint = row.identity()
+        if fingerprint not in seen:
+            seen.add(fingerprint)
             unique.append(row)
     return unique

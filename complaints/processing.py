@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -283,15 +282,6 @@ def _observed(event: ParsedEvent, received_at: datetime) -> tuple[datetime, bool
     return at, True
 
 
-def _fingerprint(
-    source: str, ip: str | None, domain: str, url: str, event: ParsedEvent, at: datetime
-) -> str:
-    text = "\x1f".join(
-        [source, ip or "", domain, url, event.type, at.isoformat(), str(event.port or "")]
-    )
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
-
-
 @dataclass(frozen=True)
 class _ReporterRef:
     """What filing needs of a reporter."""
@@ -357,10 +347,17 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
             if url and not (ip or domain):
                 ip, domain = url_host(url)
             at, known = _observed(event, item.received_at)
-            fingerprint = _fingerprint(reporter.address, ip, domain or "", url, event, at)
             rows.append(
                 EventRow(
-                    len(rows), item.report_id, event, ip, domain or "", url, at, known, fingerprint
+                    len(rows),
+                    item.report_id,
+                    event,
+                    ip,
+                    domain or "",
+                    url,
+                    at,
+                    known,
+                    reporter.address,
                 )
             )
 
@@ -397,10 +394,10 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
             timed_count=sum(1 for row in mine if row.time_known),
             has_evidence=item.result.has_logs_or_headers or bool(item.result.evidence.strip()),
         )
-    unique = unique_rows(rows)
+    # New tickets open with the counts of the batch's rows, corrected below where the
+    # batch holds the same event twice.
     plan = tickets_plan(
         rows,
-        unique,
         verdicts,
         {item.report_id: item for item in parsed},
         {report_id: reporter.pk for report_id, reporter in reporter_of.items()},
@@ -408,11 +405,14 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
     counted = plan.counted
     statement = plan.statement()
     if statement is None:
+        unique = unique_rows(rows)
         copy = EventCopy(unique, plan.ticket_of_key, counted)
         opened: dict[int, Counts] = {}
     else:
-        # The server opens the new tickets while the events' rows are built.
+        # The server opens the new tickets while the events' rows are fingerprinted and
+        # built.
         with in_background(*statement) as opening:
+            unique = unique_rows(rows)
             copy = EventCopy(unique, dict(plan.ticket_of_key), counted)
         opened = tickets_settle(plan, opening.result())
         if set(opened) != counted or copy.ticket_of_key != plan.ticket_of_key:
@@ -463,8 +463,12 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
             )
         )
     _reports_mark_filed(filed, now)
-    per_report, per_opened = copy.insert()
-    _reports_recount(per_report, planned)
+    inserted = copy.insert()
+    if inserted is not None:  # some were on file already
+        _reports_recount(inserted[0], planned)
+        per_opened = inserted[1]
+    else:
+        per_opened = opened if len(unique) == len(rows) else copy.counts_of_counted()
     if removed := tickets_recount(opened, per_opened):
         for outcome in outcomes:
             outcome.ticket_ids = [tid for tid in outcome.ticket_ids if tid not in removed]

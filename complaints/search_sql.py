@@ -38,12 +38,16 @@ _AGENT_WROTE = "m.direction = 'out' AND m.visibility = 'customer' AND m.status <
 _MESSAGE_TEXT = "coalesce(m.subject, '') || ' ' || coalesce(m.body, '')"
 
 
+# An event's searchable text: its resource and the start of its evidence. A per-customer
+# ticket (no single resource: a feed's events of one customer) takes its events' resources
+# only, and its reports' subjects only: a feed's rows are structured cells (time stamps,
+# ports, ASN, country) that the queue's filters cover and that would only add noise, and a
+# feed report's evidence lists other customers' rows, which must not make this customer's
+# ticket match a search for them.
 _EVENT_TEXT = (
-    "concat_ws(' ', host(e.ip), nullif(e.domain, ''), nullif(e.url, ''), left(e.evidence, 500))"
+    "concat_ws(' ', host(e.ip), nullif(e.domain, ''), nullif(e.url, ''), "
+    "CASE WHEN t.resource <> '' THEN left(e.evidence, 500) END)"
 )
-# A per-customer ticket (no single resource: a feed's events of one customer) takes its
-# reports' subjects only: a feed report's evidence lists other customers' rows, which must
-# not make this customer's ticket match a search for them. Its events bring its resources.
 _REPORT_TEXT = (
     "CASE WHEN t.resource = '' THEN r.subject "
     "ELSE concat_ws(' ', r.subject, left(r.evidence, 1500)) END"
@@ -53,7 +57,7 @@ _REPORT_TEXT = (
 # found by its first report's words, and every later event leaves the ticket's indexed
 # columns as they were, so its row update is a HOT update (no index entries): the intake's
 # hot path. The intake opens its tickets with that text, their first events' times and
-# their reporters already in place (``processing._report_text``, ``_events_text``), so a
+# their reporters already in place (``ticket_opening.report_text``, ``events_text``), so a
 # ticket whose reporters are known has had its first filing's text, and the trigger builds
 # text only for tickets other writers made.
 TEXT_EVENTS = 5

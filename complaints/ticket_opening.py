@@ -11,7 +11,7 @@ concurrent filings from deadlocking."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,26 +62,22 @@ class TicketPlan:
 
 def tickets_plan(
     rows: list[EventRow],
-    unique: list[EventRow],
     verdicts: dict,
     parsed_of: dict[int, Parsed],
     reporters: dict[int, int],
 ) -> TicketPlan:
     """Find the open ticket of every aggregation key in the batch and take ids for the
-    others. Counts are of ``unique`` (the rows with their first fingerprint)."""
+    others. A new ticket counts the batch's rows of its key."""
     groups: dict[str, list[EventRow]] = defaultdict(list)
     for row in rows:
         if row.key:
             groups[row.key].append(row)
-    events_of_key: Counter[str] = Counter()
-    reports_of_key: dict[str, set[int]] = defaultdict(set)
-    for row in unique:
-        if row.key:
-            events_of_key[row.key] += 1
-            reports_of_key[row.key].add(row.report_id)
     plan = TicketPlan(
         groups,
-        {key: Counts(events_of_key[key], len(reports_of_key[key])) for key in groups},
+        {
+            key: Counts(len(group), len({row.report_id for row in group}))
+            for key, group in groups.items()
+        },
         verdicts,
         parsed_of,
         reporters,
@@ -214,8 +210,9 @@ def report_text(item: Parsed, per_customer: bool) -> str:
     return f"{clean(result.subject, 998)} {clean(result.evidence, MAX_REPORT_EVIDENCE)[:1500]}"
 
 
-def events_text(group: list[EventRow]) -> str:
-    """The searchable text of a ticket's first events (search_sql.py)."""
+def events_text(group: list[EventRow], per_customer: bool) -> str:
+    """The searchable text of a ticket's first events, as the events' trigger takes it
+    (search_sql.py): a per-customer ticket takes their resources only."""
     return " ".join(
         " ".join(
             part
@@ -223,7 +220,7 @@ def events_text(group: list[EventRow]) -> str:
                 row.ip,
                 row.domain,
                 row.url,
-                clean(row.parsed.evidence, MAX_EVENT_EVIDENCE)[:500],
+                "" if per_customer else clean(row.parsed.evidence, MAX_EVENT_EVIDENCE)[:500],
             )
             if part
         )
@@ -287,7 +284,7 @@ def _open_statement(plan: TicketPlan, ids: dict[str, int]) -> tuple[str, list[An
         # report opens hundreds), its first events' per ticket.
         text_of = (first.report_id, per_customer)
         report_index.append(report_order.setdefault(text_of, len(report_order) + 1))
-        texts.append(events_text(group))
+        texts.append(events_text(group, per_customer))
     explicit = (
         "id, kind, status, aggregation_key, subject, type, taxonomy, resource, customer_id, "
         "service_id, needs_triage, evidence_status, event_count, report_count, created_at, "

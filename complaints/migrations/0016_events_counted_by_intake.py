@@ -1,6 +1,7 @@
 """Re-install the ticket triggers (complaints/search_sql.py): the events' trigger leaves
 alone the statements whose events the intake counted itself, in the tickets it opened with
-them; a per-customer ticket's search text takes its reports' subjects, not their evidence."""
+them; a per-customer ticket's search text takes its reports' subjects and its events'
+resources, not their evidence."""
 
 from django.db import migrations
 

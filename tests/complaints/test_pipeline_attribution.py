@@ -92,6 +92,21 @@ def test_an_identical_event_in_another_report_adds_nothing(network: dict) -> Non
     assert (counts[first.report_id], counts[second.report_id]) == (1, 0)
 
 
+def test_the_same_event_twice_in_one_batch_is_counted_once(network: dict) -> None:
+    """A new ticket opens with the counts of the batch's rows; the second copy of an event
+    is not one of them."""
+    when = datetime(2024, 5, 6, 9, 58, tzinfo=UTC)
+    first, second = file_reports(
+        builders.arf("203.0.113.10", when=when, tag="a"),
+        builders.arf("203.0.113.10", when=when, tag="b"),
+    )
+    assert first.ticket_ids == second.ticket_ids
+    ticket = Ticket.objects.get(pk=first.ticket_ids[0])
+    assert (ticket.event_count, ticket.report_count, ticket.tally.event_count) == (1, 1, 1)
+    counts = dict(Report.objects.values_list("pk", "event_count"))
+    assert (counts[first.report_id], counts[second.report_id]) == (1, 0)
+
+
 def test_a_ticket_opened_for_events_partly_on_file_counts_the_new_ones(network: dict) -> None:
     """The intake opens a ticket with the counts of its filing; events already on file (in a
     ticket since closed) are not counted, and a ticket left without new events is removed."""
@@ -127,9 +142,9 @@ def test_one_shadowserver_report_makes_one_ticket_per_customer(network: dict) ->
     assert {t.event_count for t in tickets} == {3, 2}
     assert {t.type for t in tickets} == {"ddos-amplifier"}
     # Each customer's ticket is found by its own addresses, not by the others' rows that
-    # the report's evidence lists.
+    # the report's evidence lists, nor by the rows' cells (the ASN).
     acme = tickets.get(customer=network["acme"])
-    for ip, found in (("203.0.113.9", {acme.pk}), ("203.0.113.65", set())):
+    for ip, found in (("203.0.113.9", {acme.pk}), ("203.0.113.65", set()), ("64496", set())):
         query = SearchQuery(ip, search_type="websearch", config="simple")
         assert set(tickets.filter(search_vector=query, customer=network["acme"])
                    .values_list("pk", flat=True)) == found  # fmt: skip

@@ -89,9 +89,11 @@ def test_a_failing_ticket_rolls_back_the_whole_bulk_status(agent_client):
 
 
 def test_merge_moves_events_and_messages_and_closes_the_others(agent_client, users):
-    target = make_ticket(subject="Phishing at shop.example", event_count=1)
-    other = make_ticket(subject="Phishing at shop.example again", event_count=2)
-    third = make_ticket(subject="Same kit", event_count=1)
+    target = make_ticket(subject="Phishing at shop.example", event_count=1, resource="192.0.2.1")
+    other = make_ticket(
+        subject="Phishing at shop.example again", event_count=2, resource="192.0.2.2"
+    )
+    third = make_ticket(subject="Same kit", event_count=1, resource="192.0.2.4")
     make_event(target, ip="192.0.2.1")
     make_event(other, ip="192.0.2.2", evidence="kit marmalade")
     make_event(other, ip="192.0.2.3")

@@ -183,7 +183,7 @@ def test_ip_and_cidr_containment(agent):
 
 def test_full_text_over_subject_evidence_and_messages(agent):
     by_subject = make_ticket(subject="Phishing kit at login-paypa1.example")
-    by_evidence = make_ticket(subject="Spam")
+    by_evidence = make_ticket(subject="Spam", resource="192.0.2.11")
     by_report = make_ticket(subject="Spam", resource="192.0.2.10")
     by_message = make_ticket(subject="Spam")
     make_event(by_evidence, evidence="Received: from mailer.example (quokka relay)")
@@ -200,22 +200,24 @@ def test_full_text_over_subject_evidence_and_messages(agent):
     assert ids(agent, "q=wordpress+-plugin") == set()
 
 
-def test_a_per_customer_ticket_takes_its_reports_subjects_but_not_their_evidence(agent):
-    """A feed report's evidence lists other customers' rows: a per-customer ticket (no
-    single resource) is found by the report's subject and its own events only."""
+def test_a_per_customer_ticket_takes_subjects_and_resources_not_evidence(agent):
+    """A feed report's evidence lists other customers' rows, and a feed's rows are
+    structured cells: a per-customer ticket (no single resource) is found by its reports'
+    subjects and its events' resources."""
     feed = make_report(subject="Open NTP report kangaroo", evidence="ip=198.51.100.99 numbat")
     ticket = make_ticket(subject="Open NTP: Acme", resource="")
-    make_event(ticket, report=feed, ip="192.0.2.77", evidence="ip=192.0.2.77 port=123")
+    make_event(ticket, report=feed, ip="192.0.2.77", evidence="ip=192.0.2.77 asn=wallaby")
     assert ids(agent, "q=kangaroo") == {ticket.pk}
     assert ids(agent, "q=192.0.2.77") == {ticket.pk}
     assert ids(agent, "q=numbat") == set()
     assert ids(agent, "q=198.51.100.99") == set()
+    assert ids(agent, "q=wallaby") == set()
 
 
 def test_only_the_first_filing_adds_search_text(agent):
     """Later events keep the ticket's indexed columns as they were (search_sql.py): the
     counters still move."""
-    ticket = make_ticket(subject="Spam")
+    ticket = make_ticket(subject="Spam", resource="192.0.2.12")
     make_event(ticket, evidence="first quokka")
     make_event(ticket, report=make_report(subject="again"), evidence="later wombat")
     ticket.refresh_from_db()
