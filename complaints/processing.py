@@ -53,6 +53,7 @@ from complaints.ticket_opening import (
     tickets_recount,
     tickets_settle,
 )
+from trustsafety.collector import fewer_collections
 from trustsafety.db_background import in_background
 from trustsafety.pg_arrays import array_literal
 
@@ -129,6 +130,11 @@ def reports_process(report_ids: list[int]) -> list[Outcome]:
     """Process a batch of received reports; reports already final are left alone."""
     if not report_ids:
         return []
+    with fewer_collections():
+        return _process(report_ids)
+
+
+def _process(report_ids: list[int]) -> list[Outcome]:
     # Each claim commits on its own (autocommit), before any parsing starts.
     fresh = _claim_fresh(list(report_ids))
     retried = Report.objects.filter(

@@ -45,3 +45,22 @@ def test_empty_and_naive_times():
     assert _read("SELECT %s::text[]", array_literal([])) == []
     with pytest.raises(ValueError, match="timezone-aware"):
         array_literal([datetime(2025, 6, 1)])  # noqa: DTZ001 - naive on purpose
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_whole_batches_of_strings_with_one_hostile_value(hostile: str):
+    """Plain strings take a joined fast path; one value that needs escaping anywhere in
+    the batch must not slip through it."""
+    for values in ([hostile, "plain", "192.0.2.1"], ["plain", hostile], [hostile]):
+        assert _read("SELECT %s::text[]", array_literal(values)) == values
+        assert _read("SELECT %s::text[]", array_literal(iter(values))) == values
+    assert _read("SELECT %s::text[]", array_literal(["plain", None, hostile])) == [
+        "plain",
+        None,
+        hostile,
+    ]
+
+
+def test_whole_batches_of_integers():
+    assert _read("SELECT %s::bigint[]", array_literal(range(5))) == [0, 1, 2, 3, 4]
+    assert _read("SELECT %s::bigint[]", array_literal([1, None, 3])) == [1, None, 3]

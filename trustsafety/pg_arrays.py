@@ -37,4 +37,17 @@ def _element(value: object) -> str:
 def array_literal(values: Iterable[object]) -> str:
     """``values`` as the text of a one-dimensional array; cast it in SQL (``%s::text[]``).
     Strings must not hold NUL (PostgreSQL text cannot)."""
+    values = values if isinstance(values, list) else list(values)
+    if values and type(values[0]) is str:
+        # Whole batches of plain strings (addresses, keys) are joined in one C call: when
+        # the only quotes are the separators' and there is no backslash, no element
+        # needed escaping.
+        try:
+            joined = '","'.join(values)  # type: ignore[arg-type]
+        except TypeError:  # not all strings
+            joined = None
+        if joined is not None and joined.count('"') == 2 * len(values) - 2 and "\\" not in joined:
+            return '{"' + joined + '"}'
+    elif values and type(values[0]) is int and all(type(v) is int for v in values):
+        return "{" + ",".join(map(str, values)) + "}"
     return "{" + ",".join([_element(value) for value in values]) + "}"
