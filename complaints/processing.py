@@ -8,11 +8,12 @@
    ever count its own attempts; past ``REPORT_MAX_ATTEMPTS`` it is quarantined
    ("worker-lost") instead of killing workers forever.
 2. *Parse* outside any transaction, bounded per message (promise 4).
-3. *File* the batch in one transaction: events are inserted with ``ON CONFLICT
-   (fingerprint) DO NOTHING`` and tickets upserted against the partial unique index on open
-   aggregation keys, so a redelivered or concurrent task adds nothing (promise 2). If the
-   batch fails to file, each report is filed alone and the one that fails is quarantined
-   with its reason while the rest proceed.
+3. *File* the batch in one transaction: events are attributed in bulk, tickets found or
+   opened against the partial unique index on open aggregation keys (``ticket_opening``),
+   and events inserted under the unique index on their fingerprints (``event_copy``), so a
+   redelivered or concurrent task adds nothing (promise 2). If the batch fails to file,
+   each report is filed alone and the one that fails is quarantined with its reason while
+   the rest proceed.
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ CREATE TRIGGER tsd_ticket_guard BEFORE INSERT OR UPDATE ON complaints_ticket
 CREATE OR REPLACE FUNCTION tsd_events_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   -- The intake opens a ticket with its first filing's counts already in it and inserts
-  -- those events in a statement of their own, flagged here (processing.py).
+  -- those events in a statement of their own, flagged here (event_copy.py).
   IF current_setting('tsd.events_counted', true) = 'on' THEN
     RETURN NULL;
   END IF;
