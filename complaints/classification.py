@@ -67,3 +67,13 @@ def aggregation_key(*, customer_id: int | None, type_: str, resource: str, bulk:
     if bulk:
         return f"abuse:{customer_id}:{type_}"
     return f"abuse:{customer_id}:{type_}:{resource}"
+
+
+def key_resource(key: str) -> str:
+    """The resource an aggregation key names, "" for a per-customer key: the inverse of
+    ``aggregation_key``, beside it so the format lives in one place. The resource may hold
+    colons itself (IPv6 addresses, URLs), so it is everything after the key's fixed parts."""
+    if key.startswith("triage:"):
+        return key.split(":", 2)[2]
+    parts = key.split(":", 3)
+    return parts[3] if len(parts) == 4 else ""

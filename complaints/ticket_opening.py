@@ -258,8 +258,8 @@ def _open_statement(plan: TicketPlan, ids: dict[str, int]) -> tuple[str, list[An
         who = first.who
         assert who is not None
         label = classification.type_label(first.parsed.type)
-        per_customer = key.count(":") == 2 and key.startswith("abuse:")
-        resource = "" if per_customer else key.split(":", 3)[-1]
+        resource = classification.key_resource(key)
+        per_customer = resource == ""
         if per_customer:
             subject = f"{label}: {names.get(who.customer_id or 0, 'customer')}"
         else:

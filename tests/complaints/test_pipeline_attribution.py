@@ -171,6 +171,15 @@ def test_our_unallocated_space_is_held_for_triage(network: dict) -> None:
     assert ticket.needs_triage and Event.objects.get().attribution == Event.Attribution.UNALLOCATED
 
 
+def test_a_triage_ticket_names_its_whole_ipv6_or_url_resource() -> None:
+    """The resource is read back from the aggregation key, and may hold colons itself."""
+    NetworkFactory(prefix=ipaddress.ip_network("2001:db8:1::/48"))
+    [by_address] = file_reports(builders.arf("2001:db8:1::25"))
+    ticket = Ticket.objects.get(pk=by_address.ticket_ids[0])
+    assert ticket.needs_triage and ticket.resource == "2001:db8:1::25"
+    assert ticket.subject.endswith("from 2001:db8:1::25")
+
+
 def test_a_report_about_someone_elses_network_opens_nothing(network: dict) -> None:
     [outcome] = file_reports(builders.arf("192.0.2.55"))
     report = Report.objects.get(pk=outcome.report_id)
