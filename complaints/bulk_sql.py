@@ -4,6 +4,7 @@ added later by another feature keeps the bulk statements working."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import connection, models
@@ -33,3 +34,12 @@ def defaults_sql(model: type[models.Model], explicit: set[str]) -> tuple[str, st
     columns = "".join(f", {column}" for column, _ in defaults)
     values = "".join(", %s" for _ in defaults)
     return columns, values, [value for _, value in defaults]
+
+
+def json_text(data: object) -> str:
+    """``data`` as JSON text a ``jsonb`` cast accepts: PostgreSQL refuses the NUL escape,
+    which attacker-controlled reports may carry; unserialisable data becomes ``{}``."""
+    try:
+        return json.dumps(data, default=str).replace("\\u0000", "\\ufffd")
+    except (TypeError, ValueError):
+        return "{}"

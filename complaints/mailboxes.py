@@ -16,8 +16,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from complaints.filing_rows import clean
 from complaints.models import Mailbox, Report
-from complaints.processing import clean
 from trustsafety import crypto
 
 MAX_ERROR_CHARS = 500

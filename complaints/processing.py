@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from complaints import classification
 from complaints.attribution import Subject, attribute, url_host
+from complaints.bulk_sql import json_text
 from complaints.event_copy import EventCopy
 from complaints.evidence import evidence_verdict
 from complaints.filing_rows import (
@@ -451,7 +452,7 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
                 clean(result.evidence, MAX_REPORT_EVIDENCE), verdict.status,
                 json.dumps(verdict.reasons),
                 result.is_complaint and bool(mine) and not any(row.key for row in mine),
-                planned[item.report_id], _json_text(result.data),
+                planned[item.report_id], json_text(result.data),
             )
         )  # fmt: skip
         tickets = sorted(
@@ -521,14 +522,6 @@ def _reports_recount(inserted: dict[int, int], planned: Counter[int]) -> None:
                 "FROM unnest(%s::bigint[], %s::int[]) AS u(id, n) WHERE r.id = u.id",
                 [array_literal(wrong), array_literal(wrong.values())],
             )
-
-
-def _json_text(data: object) -> str:
-    """Parser extras as JSON text PostgreSQL accepts (no NUL escapes)."""
-    try:
-        return json.dumps(data, default=str).replace("\\u0000", "\\ufffd")
-    except (TypeError, ValueError):
-        return "{}"
 
 
 def _after_filing(report_ids: list[int]) -> None:

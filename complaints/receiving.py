@@ -9,14 +9,13 @@ call) only after this returns, so nothing acknowledged can be lost.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from complaints.bulk_sql import defaults_sql
+from complaints.bulk_sql import defaults_sql, json_text
 from complaints.models import Mailbox, Receipt, Report, ReporterToken
 from trustsafety.pg_arrays import array_literal
 
@@ -159,10 +158,7 @@ def _reports_insert(new: list[tuple[str, Arrival]]) -> dict[str, int]:
                 *defaults,
                 array_literal(digest for digest, _ in new),
                 array_literal(len(arrival.raw) for _, arrival in new),
-                array_literal(
-                    json.dumps(arrival.data, default=str).replace("\\u0000", "\\ufffd")
-                    for _, arrival in new
-                ),
+                array_literal(json_text(arrival.data) for _, arrival in new),
             ],
         )
         returned = cursor.fetchall()

@@ -57,15 +57,9 @@ def test_three_workers_filing_the_same_tickets_file_everything_once() -> None:
     assert sum(Ticket.objects.values_list("event_count", flat=True)) == 1200
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_deadlocked_filing_is_run_again_not_quarantined() -> None:
-    from unittest import mock
-
-    from django.db import OperationalError
-    from psycopg import errors
-
-    from complaints import processing
-
+@pytest.fixture
+def one_complaint() -> tuple:
+    """(customer, id of a received spam complaint about one of their addresses)."""
     customer = CustomerFactory()
     AllocationFactory(
         network=ipaddress.ip_network("203.0.113.0/24"), customer=customer, valid_from=T0
@@ -73,6 +67,54 @@ def test_a_deadlocked_filing_is_run_again_not_quarantined() -> None:
     [received] = reports_receive(
         [Arrival(raw=builders.arf("203.0.113.5"), channel=Receipt.Channel.FILE)], queue=False
     )
+    return customer, received.report_id
+
+
+def _by_another_filing(work) -> None:  # type: ignore[no-untyped-def]
+    """Run ``work`` on another connection, committed before this returns."""
+    import threading
+
+    from django.db import connection
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+
+
+def _racing_plan(customer, opened: list[Ticket]):  # type: ignore[no-untyped-def]
+    """``tickets_plan``, after which another filing commits a ticket of the planned key."""
+    from complaints import processing
+
+    real_plan = processing.tickets_plan
+
+    def plan_then_race(*args, **kwargs):  # type: ignore[no-untyped-def]
+        plan = real_plan(*args, **kwargs)
+        [key] = plan.new_ids
+        _by_another_filing(lambda: opened.append(Ticket.objects.create(
+            aggregation_key=key, subject="another filing's", type="spam",
+            taxonomy="abusive-content", customer=customer,
+        )))  # fmt: skip
+        return plan
+
+    return plan_then_race
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deadlocked_filing_is_run_again_not_quarantined(one_complaint) -> None:
+    from unittest import mock
+
+    from django.db import OperationalError
+    from psycopg import errors
+
+    from complaints import processing
+
+    _, report_id = one_complaint
     real_file = processing._file
     calls = []
 
@@ -86,56 +128,24 @@ def test_a_deadlocked_filing_is_run_again_not_quarantined() -> None:
         return real_file(parsed)
 
     with mock.patch.object(processing, "_file", deadlocking_once):
-        [outcome] = processing.reports_process([received.report_id])
+        [outcome] = processing.reports_process([report_id])
     assert len(calls) == 2
     assert outcome.status == "filed"
     assert Ticket.objects.get().event_count == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_ticket_opened_by_another_filing_meanwhile_is_joined() -> None:
+def test_a_ticket_opened_by_another_filing_meanwhile_is_joined(one_complaint) -> None:
     """Between looking up the open tickets and opening the missing ones, another filing
     commits a ticket of the same key: the events join it and the trigger counts them."""
-    import threading
     from unittest import mock
 
-    from django.db import connection as main_connection
-
     from complaints import processing
-    from complaints.processing import reports_process
 
-    customer = CustomerFactory()
-    AllocationFactory(
-        network=ipaddress.ip_network("203.0.113.0/24"), customer=customer, valid_from=T0
-    )
-    [received] = reports_receive(
-        [Arrival(raw=builders.arf("203.0.113.5"), channel=Receipt.Channel.FILE)], queue=False
-    )
-    real_plan = processing.tickets_plan
+    customer, report_id = one_complaint
     other: list[Ticket] = []
-
-    def open_elsewhere(key: str) -> None:
-        from django.db import connection
-
-        other.append(
-            Ticket.objects.create(
-                aggregation_key=key, subject="opened by another filing", type="spam",
-                taxonomy="abusive-content", customer=customer,
-            )
-        )  # fmt: skip
-        connection.close()
-
-    def plan_then_race(*args, **kwargs):  # type: ignore[no-untyped-def]
-        plan = real_plan(*args, **kwargs)
-        [key] = plan.new_ids
-        racer = threading.Thread(target=open_elsewhere, args=[key])
-        racer.start()
-        racer.join()
-        return plan
-
-    with mock.patch.object(processing, "tickets_plan", plan_then_race):
-        [outcome] = reports_process([received.report_id])
-    assert main_connection.in_atomic_block is False
+    with mock.patch.object(processing, "tickets_plan", _racing_plan(customer, other)):
+        [outcome] = processing.reports_process([report_id])
     [ticket] = Ticket.objects.all()
     assert outcome.ticket_ids == [other[0].pk] == [ticket.pk]
     assert (ticket.event_count, ticket.report_count) == (1, 1)
@@ -143,54 +153,30 @@ def test_a_ticket_opened_by_another_filing_meanwhile_is_joined() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_ticket_opened_and_closed_by_others_meanwhile_makes_a_new_one() -> None:
+def test_a_ticket_opened_and_closed_by_others_meanwhile_makes_a_new_one(one_complaint) -> None:
     """The other filing's ticket is closed again before this filing looks it up: this one
     opens a ticket of its own, counting its events."""
-    import threading
     from unittest import mock
 
     from complaints import processing, ticket_opening
-    from complaints.processing import reports_process
 
-    customer = CustomerFactory()
-    AllocationFactory(
-        network=ipaddress.ip_network("203.0.113.0/24"), customer=customer, valid_from=T0
-    )
-    [received] = reports_receive(
-        [Arrival(raw=builders.arf("203.0.113.5"), channel=Receipt.Channel.FILE)], queue=False
-    )
-    real_plan, real_lookup = processing.tickets_plan, ticket_opening._open_tickets_of
+    customer, report_id = one_complaint
+    real_lookup = ticket_opening._open_tickets_of
     lookups: list[int] = []
-
-    def elsewhere(work) -> None:  # type: ignore[no-untyped-def]
-        from django.db import connection
-
-        thread = threading.Thread(target=lambda: (work(), connection.close()))
-        thread.start()
-        thread.join()
-
-    def plan_then_race(*args, **kwargs):  # type: ignore[no-untyped-def]
-        plan = real_plan(*args, **kwargs)
-        [key] = plan.new_ids
-        elsewhere(lambda: Ticket.objects.create(
-            aggregation_key=key, subject="another filing's", type="spam",
-            taxonomy="abusive-content", customer=customer,
-        ))  # fmt: skip
-        return plan
 
     def lookup_after_close(keys):  # type: ignore[no-untyped-def]
         lookups.append(len(keys))
         if len(lookups) == 2:  # the plan's lookup, then the one after DO NOTHING
-            elsewhere(
+            _by_another_filing(
                 lambda: Ticket.objects.filter(subject="another filing's").update(status="closed")
             )
         return real_lookup(keys)
 
     with (
-        mock.patch.object(processing, "tickets_plan", plan_then_race),
+        mock.patch.object(processing, "tickets_plan", _racing_plan(customer, [])),
         mock.patch.object(ticket_opening, "_open_tickets_of", lookup_after_close),
     ):
-        [outcome] = reports_process([received.report_id])
+        [outcome] = processing.reports_process([report_id])
     assert lookups == [1, 1]
     closed = Ticket.objects.get(subject="another filing's")
     [mine] = Ticket.objects.exclude(pk=closed.pk)
