@@ -47,7 +47,7 @@ def _text(value: str) -> str:
 
 def _records(rows: list[EventRow], ticket_of_key: dict[str, int], now: datetime) -> Iterator[tuple]:
     """The rows as ``COLUMNS`` tuples, made as they are sent; psycopg formats them for
-    COPY in C."""
+    COPY in C. The domain (validated labels) and URL (``clean``-ed) can hold no NUL."""
     for row in rows:
         who = row.who
         assert who is not None
@@ -55,7 +55,7 @@ def _records(rows: list[EventRow], ticket_of_key: dict[str, int], now: datetime)
         port = event.port if event.port and 0 <= event.port < 2**31 else None
         yield (
                 row.report_id, ticket_of_key.get(row.key) if row.key else None, row.fingerprint,
-                row.ip, _text(row.domain[:253]), _text(row.url), port,
+                row.ip, row.domain[:253], row.url, port,
                 _text((event.protocol or "")[:16]), _text((event.identifier or "")[:200]),
                 classification.taxonomy_of(event.type), _text(event.type[:40]), row.observed_at,
                 row.time_known, who.attribution, who.customer_id, who.service_id,

@@ -229,9 +229,10 @@ def events_text(group: list[EventRow], per_customer: bool) -> str:
 
 
 def _customer_names(plan: TicketPlan, keys: list[str]) -> dict[int, str]:
-    customer_ids = {row.who.customer_id for key in keys for row in plan.groups[key] if row.who} - {
-        None
-    }
+    # One customer per key: the first row of each group tells.
+    customer_ids = {
+        who.customer_id for key in keys if (who := plan.groups[key][0].who) is not None
+    } - {None}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, name FROM customers_customer WHERE id = ANY(%s::bigint[])",

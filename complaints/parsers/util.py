@@ -98,6 +98,12 @@ def parse_time(text: str | None) -> datetime | None:
     value = str(text).strip()
     if not value or len(value) > 64:
         return None
+    if len(value) == 19 and value[4] == "-" and value[10] in " T":
+        # "2024-05-06 03:12:45", a feed's every row: no offset, so UTC.
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        except ValueError:
+            pass
     if value.isdigit() and 9 <= len(value) <= 10:
         try:
             return datetime.fromtimestamp(int(value), tz=UTC)
