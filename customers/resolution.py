@@ -17,6 +17,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -60,11 +61,10 @@ cand AS (
     SELECT q.ord, q.at, network(set_masklen(q.ip, lens.len)) AS net, lens.len
       FROM q JOIN lens ON lens.fam = family(q.ip)
 )
-SELECT DISTINCT ON (cand.ord) cand.ord, a.id, a.network::text, a.customer_id, c.external_id,
-       a.service_id, a.shared
+SELECT DISTINCT ON (cand.ord) cand.ord, a.id, a.network::text, a.customer_id, a.service_id,
+       a.shared
   FROM cand
   JOIN customers_ipallocation a ON a.network = cand.net AND a.validity @> cand.at
-  JOIN customers_customer c ON c.id = a.customer_id
  ORDER BY cand.ord, cand.len DESC
 """
 )
@@ -116,16 +116,34 @@ def holdings_at(
             _RESOLVE_PROBING if len(ips) < PROBING_BELOW else _RESOLVE,
             [array_literal(ips), array_literal(times)],
         )
-        for ordinal, alloc_id, network, customer_id, external_id, service_id, shared in cursor:
-            result[ordinal - 1] = Holding(
+        found = cursor.fetchall()
+        external_ids = _external_ids(cursor, {row[3] for row in found})
+    made: dict[int, Holding] = {}  # one per allocation: many events share one
+    for ordinal, alloc_id, network, customer_id, service_id, shared in found:
+        holding = made.get(alloc_id)
+        if holding is None:
+            holding = made[alloc_id] = Holding(
                 allocation_id=alloc_id,
                 network=network,
                 customer_id=customer_id,
-                customer_external_id=external_id,
+                customer_external_id=external_ids[customer_id],
                 service_id=service_id,
                 shared=shared,
             )
+        result[ordinal - 1] = holding
     return result
+
+
+def _external_ids(cursor: Any, customer_ids: set[int]) -> dict[int, str]:
+    """The holders' external ids, by a query of their own: joined into the resolution,
+    the customers were probed once per candidate allocation, which was half its time."""
+    if not customer_ids:
+        return {}
+    cursor.execute(
+        "SELECT id, external_id FROM customers_customer WHERE id = ANY(%s::bigint[])",
+        [array_literal(customer_ids)],
+    )
+    return dict(cursor.fetchall())
 
 
 def holding_at(

@@ -64,3 +64,14 @@ def test_whole_batches_of_strings_with_one_hostile_value(hostile: str):
 def test_whole_batches_of_integers():
     assert _read("SELECT %s::bigint[]", array_literal(range(5))) == [0, 1, 2, 3, 4]
     assert _read("SELECT %s::bigint[]", array_literal([1, None, 3])) == [1, None, 3]
+
+
+def test_whole_batches_of_times():
+    """Aware times take a joined fast path; a naive one or a None anywhere does not."""
+    times = [
+        datetime(2025, 6, 1, tzinfo=UTC) + timedelta(seconds=n, microseconds=n) for n in range(3)
+    ]
+    assert _read("SELECT %s::timestamptz[]", array_literal(times)) == times
+    assert _read("SELECT %s::timestamptz[]", array_literal([*times, None])) == [*times, None]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        array_literal([*times, datetime(2025, 6, 1)])  # noqa: DTZ001 - naive on purpose

@@ -50,4 +50,7 @@ def array_literal(values: Iterable[object]) -> str:
             return '{"' + joined + '"}'
     elif values and type(values[0]) is int and all(type(v) is int for v in values):
         return "{" + ",".join(map(str, values)) + "}"
+    elif values and all(type(v) is datetime and v.tzinfo is not None for v in values):
+        # The observed times of a whole feed: an ISO 8601 time needs no escaping.
+        return '{"' + '","'.join([v.isoformat() for v in values]) + '"}'  # type: ignore[union-attr]
     return "{" + ",".join([_element(value) for value in values]) + "}"
