@@ -82,6 +82,15 @@ def test_a_range_reassigned_twice_returns_the_holder_at_that_time() -> None:
     assert holding_at(ip, T0 + timedelta(days=1)).customer_id == a.pk
     assert holding_at(ip, T1 + timedelta(days=1)).customer_id == b.pk
     assert holding_at(ip, T2 + timedelta(days=400)).customer_id == c.pk
+    # Every holder's own external id, read in bulk after the resolution.
+    answers = holdings_at([(ip, T0 + timedelta(days=1)), (ip, T1), (ip, T2), (ip, T0)])
+    assert [(h.customer_id, h.customer_external_id, h.network) for h in answers] == [
+        (a.pk, a.external_id, "198.51.100.32/29"),
+        (b.pk, b.external_id, "198.51.100.32/29"),
+        (c.pk, c.external_id, "198.51.100.32/29"),
+        (a.pk, a.external_id, "198.51.100.32/29"),
+    ]
+    assert answers[0] is answers[3]  # one answer per allocation
 
 
 def test_nested_block_outside_its_time_falls_back_to_the_parent() -> None:
