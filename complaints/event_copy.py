@@ -1,13 +1,12 @@
 """Inserting a filing's events: COPY straight into the events table.
 
-The rows are fingerprinted and sorted while the server opens the batch's new tickets
+The rows are fingerprinted and sorted while the server writes the batch's tickets
 (``ticket_opening``), and made into records as they are sent: psycopg formats them for COPY
 in C and the socket takes them as they come, so the server inserts while the rest is
-formatted. Two COPY statements: the events
-of tickets this filing opened, whose counts they already hold, go in with
-``tsd.events_counted`` set so the events' trigger leaves them alone; the others' trigger
-adds them to their tickets. Rows go in fingerprint order, the order concurrent filings lock
-them in.
+formatted. Two COPY statements: the events of tickets whose counts the intake wrote go in
+with ``tsd.events_counted`` set so the events' trigger leaves them alone; the others'
+trigger adds them to their tickets. Rows go in fingerprint order, the order concurrent
+filings lock them in.
 
 An event already on file (a re-sent report, a redelivered task) makes such a COPY fail as
 a whole; the batch then goes through a scratch table that weeds those out."""
@@ -65,30 +64,32 @@ def _records(rows: list[EventRow], ticket_of_key: dict[str, int], now: datetime)
 
 
 class EventCopy:
-    """A batch's events (unique fingerprints) in fingerprint order, split into the events
-    of the tickets this filing opens (``counted``) and the others."""
+    """A batch's events (unique fingerprints) in fingerprint order. At insert time they are
+    split into the events of the tickets whose counts the intake wrote (``counted``) and the
+    others."""
 
-    def __init__(
-        self, rows: list[EventRow], ticket_of_key: dict[str, int], counted: set[int]
-    ) -> None:
-        rows = sorted(rows, key=lambda row: row.fingerprint)
-        self.rows = rows
-        self.ticket_of_key = ticket_of_key
+    def __init__(self, rows: list[EventRow]) -> None:
+        self.rows = sorted(rows, key=lambda row: row.fingerprint)
         self.now = timezone.now()
-        flags = [bool(row.key) and ticket_of_key.get(row.key or "") in counted for row in rows]
-        self.parts = (
-            [row for row, flag in zip(rows, flags, strict=True) if not flag],
-            [row for row, flag in zip(rows, flags, strict=True) if flag],
-        )
+        self.ticket_of_key: dict[str, int] = {}
+        self.parts: tuple[list[EventRow], list[EventRow]] = ([], [])
 
     def _records(self, part: list[EventRow]) -> Iterator[tuple]:
         return _records(part, self.ticket_of_key, self.now)
 
-    def insert(self) -> tuple[dict[int, int], dict[int, Counts]] | None:
+    def insert(
+        self, ticket_of_key: dict[str, int], counted: set[int]
+    ) -> tuple[dict[int, int], dict[int, Counts]] | None:
         """Insert the events. None when every one went in; else those inserted per report,
         and per counted ticket."""
         if not self.rows:
             return None
+        self.ticket_of_key = ticket_of_key
+        flags = [bool(row.key) and ticket_of_key.get(row.key or "") in counted for row in self.rows]
+        self.parts = (
+            [row for row, flag in zip(self.rows, flags, strict=True) if not flag],
+            [row for row, flag in zip(self.rows, flags, strict=True) if flag],
+        )
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 for part, setting in zip(self.parts, ("", "on"), strict=True):
@@ -102,7 +103,7 @@ class EventCopy:
         return None
 
     def counts_of_counted(self) -> dict[int, Counts]:
-        """What the events of the counted tickets add to each."""
+        """What the events of the counted tickets add to each (after ``insert``)."""
         per_ticket: Counter[int] = Counter()
         reports_of_ticket: dict[int, set[int]] = defaultdict(set)
         for row in self.parts[1]:

@@ -49,7 +49,6 @@ from complaints.parsers.mime import Document, load
 from complaints.parsers.util import normalize_domain, normalize_ip
 from complaints.replies import replies_among
 from complaints.ticket_opening import (
-    Counts,
     tickets_lock,
     tickets_plan,
     tickets_recount,
@@ -402,30 +401,21 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
             timed_count=sum(1 for row in mine if row.time_known),
             has_evidence=item.result.has_logs_or_headers or bool(item.result.evidence.strip()),
         )
-    # New tickets open with the counts of the batch's rows, corrected below where the
-    # batch holds the same event twice.
+    # Tickets are counted with the batch's rows, corrected below where the batch holds the
+    # same event twice or some were on file already.
     plan = tickets_plan(
         rows,
         verdicts,
         {item.report_id: item for item in parsed},
         {report_id: reporter.pk for report_id, reporter in reporter_of.items()},
     )
-    counted = plan.counted
-    statement = plan.statement()
-    if statement is None:
+    # The server opens and counts the tickets while the events' rows are fingerprinted and
+    # sorted.
+    with in_background(plan.statements()) as writing:
         unique = unique_rows(rows)
-        copy = EventCopy(unique, plan.ticket_of_key, counted)
-        opened: dict[int, Counts] = {}
-    else:
-        # The server opens the new tickets while the events' rows are fingerprinted and
-        # built.
-        with in_background(*statement) as opening:
-            unique = unique_rows(rows)
-            copy = EventCopy(unique, dict(plan.ticket_of_key), counted)
-        opened = tickets_settle(plan, opening.result())
-        if set(opened) != counted or copy.ticket_of_key != plan.ticket_of_key:
-            copy = EventCopy(unique, plan.ticket_of_key, set(opened))  # a concurrent filing
-    tickets_lock(plan, opened)
+        copy = EventCopy(unique)
+    counted = tickets_settle(plan, writing.results())
+    tickets_lock(plan, counted)
     ticket_of_key = plan.ticket_of_key
     # The reports are marked filed (with their reporters) before their events go in: the
     # events' trigger reads the reporters. Their event counts are the batch's own,
@@ -471,13 +461,13 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
             )
         )
     _reports_mark_filed(filed, now)
-    inserted = copy.insert()
+    inserted = copy.insert(ticket_of_key, counted.ids)
     if inserted is not None:  # some were on file already
         _reports_recount(inserted[0], planned)
-        per_opened = inserted[1]
+        per_counted = inserted[1]
     else:
-        per_opened = opened if len(unique) == len(rows) else copy.counts_of_counted()
-    if removed := tickets_recount(opened, per_opened):
+        per_counted = counted.planned() if len(unique) == len(rows) else copy.counts_of_counted()
+    if removed := tickets_recount(counted, per_counted):
         for outcome in outcomes:
             outcome.ticket_ids = [tid for tid in outcome.ticket_ids if tid not in removed]
     filed_ids = [o.report_id for o in outcomes]

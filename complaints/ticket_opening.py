@@ -1,18 +1,28 @@
-"""Opening tickets for a filing: the open ticket of each aggregation key, or a new one.
+"""Opening and counting tickets for a filing: the open ticket of each aggregation key, or
+a new one.
 
-A new ticket opens with everything its first filing brings — counts, first and last event
-times, reporters, search text — so it is written once: the events of that filing go in by
-a statement the events' trigger leaves alone (``event_copy``). Its id is taken from the
-sequence first, so that the events' rows can be built while the server inserts the tickets
-(``TicketPlan.statement``, run by ``trustsafety.db_background``).
+A ticket's counts, event times and reporters are written by the intake itself, with what
+the filing brings, before its events go in by a statement the events' trigger leaves alone
+(``event_copy``):
+- a new ticket opens with all of it, search text included, so it is written once; its id is
+  taken from the sequence first, so that the events' rows can be built while the server
+  inserts the tickets;
+- an open ticket that has events already gets the filing's counts added (its search text is
+  settled by then). An open ticket without events (opened by hand) is left to the events'
+  trigger, which also gives it its first search text.
+These statements (``TicketPlan.statements``) are run by ``trustsafety.db_background`` while
+the worker fingerprints the events. Where some events turn out to be on file already (a
+re-sent report), ``tickets_recount`` takes back what they would have added.
 
-Locks are taken in one order everywhere (new tickets by key, tickets by id), which keeps
-concurrent filings from deadlocking."""
+Locks are taken in one order everywhere (new tickets by key, then tickets by id), which
+keeps concurrent filings from deadlocking; a key whose ticket a concurrent filing opened
+meanwhile is locked after the others, and the rare deadlock that can cause is retried."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -23,6 +33,7 @@ from complaints.filing_rows import MAX_EVENT_EVIDENCE, MAX_REPORT_EVIDENCE, Even
 from complaints.filing_rows import ParsedReport as Parsed
 from complaints.models import Ticket
 from complaints.models.tickets import OPEN_STATUSES
+from trustsafety.db_background import Statement
 from trustsafety.pg_arrays import array_literal
 
 _OPEN_LIST = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
@@ -30,10 +41,25 @@ _OPEN_LIST = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
 
 @dataclass(frozen=True)
 class Counts:
-    """What one filing adds to a ticket it opens."""
+    """What one filing adds to a ticket."""
 
     events: int
     reports: int
+
+
+@dataclass
+class Counted:
+    """The tickets whose counts the intake wrote, with what it counted for each."""
+
+    opened: dict[int, Counts] = field(default_factory=dict)  # opened by this filing
+    added: dict[int, Counts] = field(default_factory=dict)  # open already, counts added
+
+    @property
+    def ids(self) -> set[int]:
+        return set(self.opened) | set(self.added)
+
+    def planned(self) -> dict[int, Counts]:
+        return {**self.opened, **self.added}
 
 
 @dataclass
@@ -41,23 +67,35 @@ class TicketPlan:
     """The tickets of a batch: those found open, and those to open with their new ids."""
 
     groups: dict[str, list[EventRow]]  # aggregation key -> the batch's rows
-    counts: dict[str, Counts]
+    report_ids: dict[str, set[int]]  # aggregation key -> the reports of its rows
     verdicts: dict
     parsed_of: dict[int, Parsed]
     reporters: dict[int, int]  # report id -> reporter id
     ticket_of_key: dict[str, int] = field(default_factory=dict)
     new_ids: dict[str, int] = field(default_factory=dict)  # key -> id of the ticket to open
+    found: dict[str, int] = field(default_factory=dict)  # key -> its open ticket, as planned
 
-    @property
-    def counted(self) -> set[int]:
-        """The tickets to open: their events are counted as they open."""
-        return set(self.new_ids.values())
+    def counts(self, key: str) -> Counts:
+        return Counts(len(self.groups[key]), len(self.report_ids[key]))
 
-    def statement(self) -> tuple[str, list[Any]] | None:
-        """The INSERT of the tickets to open (None if there are none)."""
-        if not self.new_ids:
-            return None
-        return _open_statement(self, self.new_ids)
+    def facts(self, key: str) -> tuple[datetime, datetime, str]:
+        """The first and last time of the key's rows, and their reporters' ids (an array
+        literal)."""
+        times = [row.observed_at for row in self.groups[key]]
+        reporters = sorted({self.reporters[report_id] for report_id in self.report_ids[key]})
+        return min(times), max(times), array_literal(reporters)
+
+    def statements(self) -> list[Statement]:
+        """In lock order: the INSERT of the tickets to open (returning the keys opened),
+        the lock of the open tickets found, and the UPDATE adding this filing's counts to
+        those of them with events (returning their ids). ``tickets_settle`` reads the
+        results."""
+        statements: list[Statement] = []
+        if self.new_ids:
+            statements.append(_open_statement(self, self.new_ids))
+        if self.found:
+            statements.extend(_add_statements(self))
+        return statements
 
 
 def tickets_plan(
@@ -67,36 +105,40 @@ def tickets_plan(
     reporters: dict[int, int],
 ) -> TicketPlan:
     """Find the open ticket of every aggregation key in the batch and take ids for the
-    others. A new ticket counts the batch's rows of its key."""
+    others. A ticket counts the batch's rows of its key."""
     groups: dict[str, list[EventRow]] = defaultdict(list)
     for row in rows:
         if row.key:
             groups[row.key].append(row)
     plan = TicketPlan(
         groups,
-        {
-            key: Counts(len(group), len({row.report_id for row in group}))
-            for key, group in groups.items()
-        },
+        {key: {row.report_id for row in group} for key, group in groups.items()},
         verdicts,
         parsed_of,
         reporters,
     )
     # Most keys of a batch have their open ticket already: subjects and search text are
     # only built for the tickets really opened.
-    plan.ticket_of_key = _open_tickets_of(list(groups))
-    todo = sorted(key for key in groups if key not in plan.ticket_of_key)
+    plan.found = _open_tickets_of(list(groups))
+    plan.ticket_of_key = dict(plan.found)
+    todo = sorted(key for key in groups if key not in plan.found)
     plan.new_ids = dict(zip(todo, _ticket_ids(len(todo)), strict=True))
     plan.ticket_of_key.update(plan.new_ids)
     return plan
 
 
-def tickets_settle(plan: TicketPlan, opened_rows: list[tuple]) -> dict[int, Counts]:
-    """After the plan's statement: the tickets it opened, with their counts. Keys whose
-    ticket a concurrent filing opened first (DO NOTHING) join that one; if it was closed
-    again meanwhile, a ticket is opened now. ``plan.ticket_of_key`` is updated."""
+def tickets_settle(plan: TicketPlan, results: list[list[tuple]]) -> Counted:
+    """After the plan's statements (``results``, theirs in order): the tickets whose counts
+    they wrote. Keys whose ticket a concurrent filing opened first (DO NOTHING) join that
+    one; if it was closed again meanwhile, a ticket is opened now. ``plan.ticket_of_key``
+    is updated."""
+    results = list(results)
+    opened_rows = results.pop(0) if plan.new_ids else []
+    added_rows = results[_ADDED_RESULT] if plan.found else []
+    key_of = {tid: key for key, tid in plan.found.items()}
+    counted = Counted(added={tid: plan.counts(key_of[tid]) for (tid,) in added_rows})
     opened_keys = {key for key, _ in opened_rows}
-    opened = {plan.new_ids[key]: plan.counts[key] for key in opened_keys}
+    counted.opened = {plan.new_ids[key]: plan.counts(key) for key in opened_keys}
     pending = [key for key in plan.new_ids if key not in opened_keys]
     for _attempt in range(3):
         if not pending:
@@ -112,28 +154,34 @@ def tickets_settle(plan: TicketPlan, opened_rows: list[tuple]) -> dict[int, Coun
         with connection.cursor() as cursor:
             cursor.execute(*_open_statement(plan, ids))
             again = {key for key, _ in cursor.fetchall()}
-        opened.update({ids[key]: plan.counts[key] for key in again})
+        counted.opened.update({ids[key]: plan.counts(key) for key in again})
         pending = [key for key in pending if key not in again]
     for key in pending:  # still not settled: its events stay without a ticket
         del plan.ticket_of_key[key]
-    return opened
+    return counted
 
 
-def tickets_lock(plan: TicketPlan, opened: dict[int, Counts]) -> None:
-    """Lock the batch's tickets in id order, before the events' trigger updates them in
-    whatever order its join yields; mark complete the evidence of cases opened on
-    insufficient reports that now have a complete one."""
+def tickets_lock(plan: TicketPlan, counted: Counted) -> None:
+    """Lock the tickets of keys a concurrent filing opened meanwhile (the plan's statements
+    locked the others), before the events' trigger updates them; mark complete the
+    evidence of cases opened on insufficient reports that now have a complete one."""
     found = plan.ticket_of_key
+    planned_found = set(plan.found.values())
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
-            [array_literal(sorted(tid for tid in found.values() if tid not in opened))],
+        late = sorted(
+            tid for tid in found.values() if tid not in counted.opened and tid not in planned_found
         )
+        if late:
+            cursor.execute(
+                "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) "
+                "ORDER BY id FOR UPDATE",
+                [array_literal(late)],
+            )
         upgrade = [
             found[key]
             for key, group in plan.groups.items()
             if key in found
-            and found[key] not in opened
+            and found[key] not in counted.opened
             and any(plan.verdicts[row.report_id].status == "complete" for row in group)
         ]
         if upgrade:
@@ -145,27 +193,33 @@ def tickets_lock(plan: TicketPlan, opened: dict[int, Counts]) -> None:
     # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
 
 
-def tickets_recount(opened: dict[int, Counts], inserted: dict[int, Counts]) -> set[int]:
-    """Tickets this filing opened count the events it planned; where some of those were on
-    file already (a re-sent report), they get the numbers actually inserted, and a ticket
-    none of whose events were new is removed (opened in this transaction, nothing else
-    refers to it yet). Returns the ids of the tickets removed."""
+def tickets_recount(counted: Counted, inserted: dict[int, Counts]) -> set[int]:
+    """Where some of the events a ticket was counted for were on file already (a re-sent
+    report), take back what they added: a ticket this filing opened gets the numbers
+    actually inserted, and is removed if none of its events were new (opened in this
+    transaction, nothing else refers to it yet); an open ticket gets the difference. Event
+    times and reporters stay as counted: the events on file were observed at those times
+    and reported by those reporters. Returns the ids of the tickets removed."""
     zero = Counts(0, 0)
+    planned = counted.planned()
     wrong = {
-        tid: inserted.get(tid, zero) for tid, c in opened.items() if inserted.get(tid, zero) != c
+        tid: inserted.get(tid, zero) for tid, c in planned.items() if inserted.get(tid, zero) != c
     }
     if not wrong:
         return set()
-    removed = {tid for tid, c in wrong.items() if c.events == 0}
+    removed = {tid for tid, c in wrong.items() if c.events == 0 and tid in counted.opened}
+    ids = list(wrong)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE complaints_ticket t SET event_count = u.n, report_count = u.r "
-            "FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS u(id, n, r) "
-            "WHERE t.id = u.id AND u.n > 0",
+            "UPDATE complaints_ticket t "
+            "SET event_count = t.event_count - u.dn, report_count = t.report_count - u.dr "
+            "FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS u(id, dn, dr) "
+            "WHERE t.id = u.id AND NOT (t.id = ANY(%s::bigint[]))",
             [
-                array_literal(wrong),
-                array_literal(c.events for c in wrong.values()),
-                array_literal(c.reports for c in wrong.values()),
+                array_literal(ids),
+                array_literal(planned[tid].events - wrong[tid].events for tid in ids),
+                array_literal(planned[tid].reports - wrong[tid].reports for tid in ids),
+                array_literal(removed),
             ],
         )
         if removed:
@@ -174,6 +228,51 @@ def tickets_recount(opened: dict[int, Counts], inserted: dict[int, Counts]) -> s
                 [array_literal(removed)],
             )
     return removed
+
+
+_ADD = """
+UPDATE complaints_ticket t
+   SET event_count = t.event_count + u.n,
+       report_count = t.report_count + u.r,
+       first_event_at = LEAST(t.first_event_at, u.fa),
+       last_event_at = GREATEST(t.last_event_at, u.la),
+       reporter_ids = CASE WHEN u.rp::bigint[] <@ t.reporter_ids THEN t.reporter_ids
+                      ELSE ARRAY(SELECT DISTINCT x FROM unnest(t.reporter_ids || u.rp::bigint[]) x
+                                  ORDER BY x)
+                      END
+  FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::timestamptz[], %s::timestamptz[],
+              %s::text[]) AS u(id, n, r, fa, la, rp)
+ WHERE t.id = u.id AND (t.event_count > 0 OR cardinality(t.reporter_ids) > 0)
+RETURNING t.id
+"""
+_ADDED_RESULT = 2  # the position of _ADD's rows among the results of _add_statements
+
+
+def _add_statements(plan: TicketPlan) -> list[Statement]:
+    """Lock the open tickets found, in id order, and add the filing's counts to those with
+    events, as the events' trigger would (search_sql.py). The ticket guard keeps derived
+    columns such as the reporters from being written, unless ``tsd.derive`` is on."""
+    keys = sorted(plan.found, key=plan.found.__getitem__)
+    columns: list[list[Any]] = [[] for _ in range(6)]
+    ids, events, reports, first_at, last_at, reporter_ids = columns
+    for key in keys:
+        counts = plan.counts(key)
+        first, last, reporters = plan.facts(key)
+        ids.append(plan.found[key])
+        events.append(counts.events)
+        reports.append(counts.reports)
+        first_at.append(first)
+        last_at.append(last)
+        reporter_ids.append(reporters)
+    return [
+        (
+            "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [array_literal(ids)],
+        ),
+        ("SELECT set_config('tsd.derive', 'on', true)", []),
+        (_ADD, [array_literal(column) for column in columns]),
+        ("SELECT set_config('tsd.derive', '', true)", []),
+    ]
 
 
 def _open_tickets_of(keys: list[str]) -> dict[str, int]:
@@ -276,11 +375,13 @@ def _open_statement(plan: TicketPlan, ids: dict[str, int]) -> tuple[str, list[An
         services.append(who.service_id)
         triage.append(who.customer_id is None)
         evidence.append("complete" if complete else "insufficient")
-        events.append(plan.counts[key].events)
-        reports.append(plan.counts[key].reports)
-        first_at.append(min(row.observed_at for row in group))
-        last_at.append(max(row.observed_at for row in group))
-        reporter_ids.append(array_literal(sorted({plan.reporters[row.report_id] for row in group})))
+        counts = plan.counts(key)
+        events.append(counts.events)
+        reports.append(counts.reports)
+        first_time, last_time, reporters = plan.facts(key)
+        first_at.append(first_time)
+        last_at.append(last_time)
+        reporter_ids.append(reporters)
         # The first report's text is turned into lexemes once for all its tickets (a feed
         # report opens hundreds), its first events' per ticket.
         text_of = (first.report_id, per_customer)

@@ -1,5 +1,5 @@
-"""A statement run by a helper thread belongs to the caller's transaction, and its error
-reaches the caller as Django raises database errors."""
+"""Statements run by a helper thread belong to the caller's transaction, run in order,
+and an error reaches the caller as Django raises database errors."""
 
 from __future__ import annotations
 
@@ -28,11 +28,17 @@ def test_runs_in_the_callers_transaction() -> None:
     _table()
     with pytest.raises(RuntimeError), transaction.atomic():
         with in_background(
-            "INSERT INTO bg_probe SELECT g FROM generate_series(1, %s) g RETURNING n", [3]
-        ) as statement:
+            [
+                ("INSERT INTO bg_probe SELECT g FROM generate_series(1, %s) g RETURNING n", [3]),
+                ("DELETE FROM bg_probe WHERE n = %s", [2]),
+                ("SELECT n FROM bg_probe ORDER BY n", []),
+            ]
+        ) as statements:
             pass
-        assert sorted(row[0] for row in statement.result()) == [1, 2, 3]
-        assert _count() == 3  # seen by the caller: the same transaction
+        inserted, deleted, left = statements.results()
+        assert sorted(row[0] for row in inserted) == [1, 2, 3]
+        assert (deleted, left) == ([], [(1,), (3,)])  # in order
+        assert _count() == 2  # seen by the caller: the same transaction
         raise RuntimeError("roll back")
     assert _count() == 0  # rolled back with it
 
@@ -41,9 +47,11 @@ def test_an_error_is_raised_as_a_django_database_error() -> None:
     _table()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("INSERT INTO bg_probe VALUES (1)")
-        with in_background("INSERT INTO bg_probe VALUES (%s)", [1]) as statement:
+        with in_background(
+            [("INSERT INTO bg_probe VALUES (%s)", [1]), ("INSERT INTO bg_probe VALUES (2)", [])]
+        ) as statements:
             pass
         with pytest.raises(DatabaseError) as raised:
-            statement.result()
+            statements.results()
         assert isinstance(raised.value.__cause__, errors.UniqueViolation)
         transaction.set_rollback(True)

@@ -1,14 +1,15 @@
-"""One statement of the current transaction, run by a helper thread.
+"""Statements of the current transaction, run in order by a helper thread.
 
 The intake's filing alternates between Python work (building rows) and statements the
-server spends a second on (opening ten thousand tickets). While the server works, the
-worker's Python thread only waits. Sending such a statement from a helper thread lets the
-caller build the next statement's data meanwhile: the wait releases the GIL, so the two
-overlap on two cores.
+server spends a second on (opening or updating ten thousand tickets). While the server
+works, the worker's Python thread only waits. Sending such statements from a helper thread
+lets the caller build the next statement's data meanwhile: the wait releases the GIL, so
+the two overlap on two cores.
 
-The helper uses the caller's own connection, so the statement is part of the caller's
-transaction. The caller must not touch the connection until ``result()`` returns; the
-context manager joins the thread on every exit path, errors included."""
+The helper uses the caller's own connection, so the statements are part of the caller's
+transaction. The caller must not touch the connection until ``results()`` returns; the
+context manager joins the thread on every exit path, errors included. A statement that
+fails stops the ones after it."""
 
 from __future__ import annotations
 
@@ -20,34 +21,38 @@ from typing import Any
 import psycopg
 from django.db import connection
 
+Statement = tuple[str, Sequence[Any]]  # (sql, params)
 
-class BackgroundStatement:
-    """A statement running on this thread's database connection, in a helper thread."""
 
-    def __init__(self, sql: str, params: Sequence[Any]) -> None:
+class BackgroundStatements:
+    """Statements running on this thread's database connection, in a helper thread."""
+
+    def __init__(self, statements: Sequence[Statement]) -> None:
         connection.ensure_connection()
         self._raw = connection.connection
-        self._sql = sql
-        self._params = params
-        self._rows: list[tuple] = []
+        self._statements = statements
+        self._rows: list[list[tuple]] = []
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="db-background", daemon=True)
-        self._thread.start()
+        if statements:
+            self._thread.start()
 
     def _run(self) -> None:
         try:
-            # A client-side binding cursor, as Django's own: the statement is written for it.
+            # A client-side binding cursor, as Django's own: the statements are written for it.
             with psycopg.ClientCursor(self._raw) as cursor:
-                cursor.execute(self._sql, self._params)
-                self._rows = cursor.fetchall() if cursor.description else []
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller in result()
+                for sql, params in self._statements:
+                    cursor.execute(sql, params)
+                    self._rows.append(cursor.fetchall() if cursor.description else [])
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller in results()
             self._error = exc
 
     def join(self) -> None:
-        self._thread.join()
+        if self._thread.ident is not None:
+            self._thread.join()
 
-    def result(self) -> list[tuple]:
-        """The statement's rows; its error, as Django raises database errors."""
+    def results(self) -> list[list[tuple]]:
+        """Each statement's rows, in order; an error as Django raises database errors."""
         self.join()
         if self._error is not None:
             with connection.wrap_database_errors:
@@ -56,9 +61,9 @@ class BackgroundStatement:
 
 
 @contextmanager
-def in_background(sql: str, params: Sequence[Any]) -> Iterator[BackgroundStatement]:
-    statement = BackgroundStatement(sql, params)
+def in_background(statements: Sequence[Statement]) -> Iterator[BackgroundStatements]:
+    running = BackgroundStatements(statements)
     try:
-        yield statement
+        yield running
     finally:
-        statement.join()
+        running.join()

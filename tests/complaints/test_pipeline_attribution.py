@@ -87,6 +87,7 @@ def test_an_identical_event_in_another_report_adds_nothing(network: dict) -> Non
     assert second.status == "filed"
     ticket = Ticket.objects.get(pk=first.ticket_ids[0])
     assert ticket.event_count == 1 and Event.objects.count() == 1
+    assert (ticket.report_count, ticket.tally.event_count) == (1, 1)
     # Each report counts the events it added: the second one's was already on file.
     counts = dict(Report.objects.values_list("pk", "event_count"))
     assert (counts[first.report_id], counts[second.report_id]) == (1, 0)
@@ -123,6 +124,43 @@ def test_a_ticket_opened_for_events_partly_on_file_counts_the_new_ones(network: 
     assert third.status == "filed" and third.ticket_ids == []
     assert Ticket.objects.count() == 2
     assert Report.objects.get(pk=third.report_id).event_count == 0
+
+
+def test_an_open_ticket_counts_only_the_events_not_on_file(network: dict) -> None:
+    """The intake adds a filing's counts to the open ticket before its events go in, and
+    takes back those of events that turn out to be on file already."""
+    [first] = file_reports(builders.shadowserver_scan_ntp(["203.0.113.9"]))
+    [second] = file_reports(builders.shadowserver_scan_ntp(["203.0.113.9", "203.0.113.10"]))
+    assert second.ticket_ids == first.ticket_ids
+    ticket = Ticket.objects.get(pk=first.ticket_ids[0])
+    assert (ticket.event_count, ticket.report_count, ticket.tally.event_count) == (2, 2, 2)
+    [third] = file_reports(builders.shadowserver_scan_ntp(["203.0.113.10", "203.0.113.9"]))
+    assert third.ticket_ids == first.ticket_ids
+    ticket.refresh_from_db()
+    assert (ticket.event_count, ticket.report_count, ticket.tally.event_count) == (2, 2, 2)
+    assert Event.objects.filter(ticket=ticket).count() == 2
+
+
+def test_an_open_ticket_without_events_takes_its_first_from_the_trigger(network: dict) -> None:
+    """A ticket opened by other means, with no events yet, is counted by the events'
+    trigger, which also gives it its first search text and reporters."""
+    from complaints.classification import aggregation_key
+    from complaints.services import ticket_open_or_join
+
+    key = aggregation_key(
+        customer_id=network["acme"].pk, type_="spam", resource="203.0.113.10", bulk=False
+    )
+    ticket, _ = ticket_open_or_join(
+        key=key, kind="abuse", subject="opened by hand", customer_id=network["acme"].pk
+    )
+    [outcome] = file_reports(builders.arf("203.0.113.10", tag="platypus"))
+    assert outcome.ticket_ids == [ticket.pk]
+    ticket.refresh_from_db()
+    assert (ticket.event_count, ticket.report_count, ticket.tally.event_count) == (1, 1, 1)
+    assert len(ticket.reporter_ids) == 1
+    assert ticket.first_event_at == datetime(2024, 5, 6, 9, 58, tzinfo=UTC)
+    searched = Ticket.objects.filter(pk=ticket.pk, search_vector=SearchQuery("platypus"))
+    assert searched.exists(), "the first report's subject is searchable"
 
 
 def test_one_shadowserver_report_makes_one_ticket_per_customer(network: dict) -> None:
