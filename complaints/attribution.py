@@ -22,7 +22,7 @@ from complaints.parsers.util import normalize_domain, normalize_ip
 from customers.resolution import domain_holdings_at, holdings_at, ips_in_our_networks
 
 
-@dataclass
+@dataclass(slots=True)
 class Subject:
     """What attribution needs of one event."""
 
@@ -31,7 +31,7 @@ class Subject:
     observed_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Attributed:
     attribution: str
     customer_id: int | None = None

@@ -31,7 +31,7 @@ class ParsedReport:
     authenticated: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class EventRow:
     """One event ready to insert."""
 

@@ -54,7 +54,7 @@ from complaints.ticket_opening import (
     tickets_recount,
     tickets_settle,
 )
-from trustsafety.collector import fewer_collections
+from trustsafety.collector import collector_paused
 from trustsafety.db_background import in_background
 from trustsafety.pg_arrays import array_literal
 
@@ -131,7 +131,7 @@ def reports_process(report_ids: list[int]) -> list[Outcome]:
     """Process a batch of received reports; reports already final are left alone."""
     if not report_ids:
         return []
-    with fewer_collections():
+    with collector_paused():
         return _process(report_ids)
 
 

@@ -25,7 +25,7 @@ from complaints.parsers.util import normalize_ip
 from trustsafety.pg_arrays import array_literal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Holding:
     """The allocation that held an address at a moment, with its holder."""
 
@@ -172,7 +172,7 @@ def ips_in_our_networks(ips: Sequence[str], *, normalized: bool = False) -> list
     return inside
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DomainHolding:
     """The hosted Domain (matched by name or a parent name) valid at a moment."""
 

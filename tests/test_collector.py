@@ -1,4 +1,5 @@
-"""The filing's collector thresholds apply inside the block only, also on errors."""
+"""The cyclic collector is paused inside the block only, also on errors, and is left off
+when it was off before."""
 
 from __future__ import annotations
 
@@ -6,14 +7,24 @@ import gc
 
 import pytest
 
-from trustsafety.collector import FILING_THRESHOLDS, fewer_collections
+from trustsafety.collector import collector_paused
 
 
-def test_thresholds_are_raised_inside_and_restored_after() -> None:
-    before = gc.get_threshold()
-    with fewer_collections():
-        assert gc.get_threshold() == FILING_THRESHOLDS
-    assert gc.get_threshold() == before
-    with pytest.raises(RuntimeError), fewer_collections():
+def test_paused_inside_and_back_on_after() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
         raise RuntimeError("a failing filing")
-    assert gc.get_threshold() == before
+    assert gc.isenabled()
+
+
+def test_left_off_when_it_was_off() -> None:
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -124,7 +124,7 @@ class Part:
         return self.payload.decode("utf-8", errors="replace")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedEvent:
     """One abuse observation. At least one of ip, domain, url is set."""
 

@@ -12,6 +12,7 @@ that also attach an X-ARF part are claimed earlier by the ``xarf`` parser.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -168,7 +169,7 @@ def _cleanmx(doc: Document, text: str) -> list[ParsedEvent] | None:
         when = _time_with_zone(row.get("date", ""))
         if url.lower().startswith(("http://", "https://")):
             event = _url_event(type_, url, ip, when, line)
-            events.append(ParsedEvent(**{**event.__dict__, "identifier": row.get("virusname")}))
+            events.append(dataclasses.replace(event, identifier=row.get("virusname")))
         elif ip:
             events.append(ParsedEvent(type=type_, ip=ip, observed_at=when, evidence=line[:300]))
     return events
