@@ -59,7 +59,10 @@ _REPORT_TEXT = (
 # hot path. The intake opens its tickets with that text, their first events' times and
 # their reporters already in place (``ticket_opening.report_text``, ``events_text``), so a
 # ticket whose reporters are known has had its first filing's text, and the trigger builds
-# text only for tickets other writers made.
+# text only for tickets other writers made. The intake also counts the open tickets it
+# finds with events itself (``ticket_opening._ADD``, in step with the UPDATE below) and
+# inserts those events flagged ``tsd.events_counted``, as it does a new ticket's; the
+# trigger counts the events of every other ticket.
 TEXT_EVENTS = 5
 TEXT_CHARS = 20000
 
