@@ -46,9 +46,9 @@ class EventRow:
     source: str  # the reporter's address: identical events from one source are one event
     who: Attributed | None = None
     key: str | None = None
-    fingerprint: str = ""  # 32 hex digits (a uuid to PostgreSQL), set by ``unique_rows``
+    fingerprint: bytes = b""  # 16 bytes (a uuid to PostgreSQL), set by ``unique_rows``
 
-    def identity(self) -> str:
+    def identity(self) -> bytes:
         """Hash of source, resource, type, time and port: how "an identical event twice
         adds nothing" is recognised, here and by the events' unique index."""
         event = self.parsed
@@ -58,13 +58,13 @@ class EventRow:
                 self.observed_at.isoformat(), str(event.port or ""),
             ]
         )  # fmt: skip
-        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+        return hashlib.md5(text.encode(), usedforsecurity=False).digest()
 
 
 def unique_rows(rows: list[EventRow]) -> list[EventRow]:
     """Fingerprint the rows; those with their first fingerprint (one statement may not
     insert one twice)."""
-    seen: set[str] = set()
+    seen: set[bytes] = set()
     unique = []
     for row in rows:
         row.fingerprint = fingerprint = row.identity()

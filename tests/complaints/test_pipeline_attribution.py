@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -216,6 +217,18 @@ def test_a_triage_ticket_names_its_whole_ipv6_or_url_resource() -> None:
     ticket = Ticket.objects.get(pk=by_address.ticket_ids[0])
     assert ticket.needs_triage and ticket.resource == "2001:db8:1::25"
     assert ticket.subject.endswith("from 2001:db8:1::25")
+
+
+def test_events_keep_their_addresses_and_fingerprints_exactly(network: dict) -> None:
+    """Events go in by binary COPY, with the address and fingerprint encoded by the intake:
+    read back, they are the addresses reported and the hashes of their identities."""
+    NetworkFactory(prefix=ipaddress.ip_network("2001:db8:1::/48"))
+    ips = ["203.0.113.9", "203.0.113.255", "2001:db8:1::25", "2001:db8:1:0:ffff:ffff:ffff:fffe"]
+    [outcome] = file_reports(builders.shadowserver_scan_ntp(ips))
+    stored = dict(Event.objects.values_list("ip", "fingerprint"))
+    assert sorted(stored) == sorted(ips)
+    for row in outcome.rows:
+        assert stored[row.ip] == uuid.UUID(bytes=row.identity())
 
 
 def test_a_report_about_someone_elses_network_opens_nothing(network: dict) -> None:
