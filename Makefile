@@ -97,6 +97,7 @@ bench: setup sysdeps
 	$(PY) bench/resolve.py
 	$(PY) bench/ingest.py
 	$(PY) bench/queue.py
+	$(PY) bench/ticket_statements.py
 	$(PY) bench/dnsbl.py
 	$(PY) bench/parse_shadowserver.py
 

@@ -60,7 +60,7 @@ _REPORT_TEXT = (
 # their reporters already in place (``ticket_opening.report_text``, ``events_text``), so a
 # ticket whose reporters are known has had its first filing's text, and the trigger builds
 # text only for tickets other writers made. The intake also counts the open tickets it
-# finds with events itself (``ticket_opening._ADD``, in step with the UPDATE below) and
+# finds with events itself (``ticket_opening.SQL_ADD``, in step with the UPDATE below) and
 # inserts those events flagged ``tsd.events_counted``, as it does a new ticket's; the
 # trigger counts the events of every other ticket.
 TEXT_EVENTS = 5

@@ -38,6 +38,14 @@ from trustsafety.pg_arrays import array_literal
 
 _OPEN_LIST = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
 
+# The statements a filing runs on existing tickets (bench/ticket_statements.py explains
+# them on a million tickets).
+SQL_OPEN_OF_KEYS = (
+    "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
+    f"WHERE aggregation_key = ANY(%s::text[]) AND status IN ({_OPEN_LIST})"
+)
+SQL_LOCK = "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+
 
 @dataclass(frozen=True)
 class Counts:
@@ -172,11 +180,7 @@ def tickets_lock(plan: TicketPlan, counted: Counted) -> None:
             tid for tid in found.values() if tid not in counted.opened and tid not in planned_found
         )
         if late:
-            cursor.execute(
-                "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) "
-                "ORDER BY id FOR UPDATE",
-                [array_literal(late)],
-            )
+            cursor.execute(SQL_LOCK, [array_literal(late)])
         upgrade = [
             found[key]
             for key, group in plan.groups.items()
@@ -230,7 +234,7 @@ def tickets_recount(counted: Counted, inserted: dict[int, Counts]) -> set[int]:
     return removed
 
 
-_ADD = """
+SQL_ADD = """
 UPDATE complaints_ticket t
    SET event_count = t.event_count + u.n,
        report_count = t.report_count + u.r,
@@ -245,7 +249,7 @@ UPDATE complaints_ticket t
  WHERE t.id = u.id AND (t.event_count > 0 OR cardinality(t.reporter_ids) > 0)
 RETURNING t.id
 """
-_ADDED_RESULT = 2  # the position of _ADD's rows among the results of _add_statements
+_ADDED_RESULT = 2  # the position of SQL_ADD's rows among the results of _add_statements
 
 
 def _add_statements(plan: TicketPlan) -> list[Statement]:
@@ -265,12 +269,9 @@ def _add_statements(plan: TicketPlan) -> list[Statement]:
         last_at.append(last)
         reporter_ids.append(reporters)
     return [
-        (
-            "SELECT id FROM complaints_ticket WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
-            [array_literal(ids)],
-        ),
+        (SQL_LOCK, [array_literal(ids)]),
         ("SELECT set_config('tsd.derive', 'on', true)", []),
-        (_ADD, [array_literal(column) for column in columns]),
+        (SQL_ADD, [array_literal(column) for column in columns]),
         ("SELECT set_config('tsd.derive', '', true)", []),
     ]
 
@@ -280,11 +281,7 @@ def _open_tickets_of(keys: list[str]) -> dict[str, int]:
     if not keys:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT aggregation_key, id FROM complaints_ticket "  # noqa: S608 - constants only
-            f"WHERE aggregation_key = ANY(%s::text[]) AND status IN ({_OPEN_LIST})",
-            [array_literal(keys)],
-        )
+        cursor.execute(SQL_OPEN_OF_KEYS, [array_literal(keys)])
         return dict(cursor.fetchall())
 
 
