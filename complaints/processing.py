@@ -33,7 +33,7 @@ from complaints import classification
 from complaints.attribution import Subject, attribute, url_host
 from complaints.bulk_sql import json_text
 from complaints.event_copy import EventCopy
-from complaints.evidence import evidence_verdict
+from complaints.evidence import Verdict, evidence_verdict
 from complaints.filing_rows import (
     MAX_REPORT_EVIDENCE,
     EventRow,
@@ -409,58 +409,31 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
         {item.report_id: item for item in parsed},
         {report_id: reporter.pk for report_id, reporter in reporter_of.items()},
     )
-    # The server opens and counts the tickets while the events' rows are fingerprinted and
-    # sorted.
+    # While the server opens and counts the tickets, the events' rows are fingerprinted and
+    # sorted and the reports' rows are built: neither depends on the tickets.
     with in_background(plan.statements()) as writing:
         unique = unique_rows(rows)
         copy = EventCopy(unique)
+        # A report's event count is the batch's own, corrected below where some of its
+        # events turned out to be on file already.
+        planned = Counter(row.report_id for row in unique)
+        filed = [
+            _filed_row(
+                item,
+                rows_of[item.report_id],
+                verdicts[item.report_id],
+                reporter_of[item.report_id],
+                planned[item.report_id],
+            )
+            for item in parsed
+        ]
     counted = tickets_settle(plan, writing.results())
     tickets_lock(plan, counted)
     ticket_of_key = plan.ticket_of_key
+    outcomes = [_outcome(item, rows_of[item.report_id], ticket_of_key) for item in parsed]
     # The reports are marked filed (with their reporters) before their events go in: the
-    # events' trigger reads the reporters. Their event counts are the batch's own,
-    # corrected below where some events turned out to be on file already.
-    planned = Counter(row.report_id for row in unique)
-
-    now = timezone.now()
-    outcomes = []
-    filed: list[tuple] = []
-    customers_of_row = {
-        row.index: row.who.customer_external_id
-        for row in rows
-        if row.who and row.who.customer_external_id
-    }
-    for item in parsed:
-        mine = rows_of[item.report_id]
-        verdict = verdicts[item.report_id]
-        result = item.result
-        filed.append(
-            (
-                item.report_id, clean(result.format, 32), clean(result.kind, 32),
-                reporter_of[item.report_id].pk, item.sender, item.authenticated,
-                clean(result.subject, 998), clean(result.summary, 2000),
-                clean(result.evidence, MAX_REPORT_EVIDENCE), verdict.status,
-                json.dumps(verdict.reasons),
-                result.is_complaint and bool(mine) and not any(row.key for row in mine),
-                planned[item.report_id], json_text(result.data),
-            )
-        )  # fmt: skip
-        tickets = sorted(
-            {ticket_of_key[row.key] for row in mine if row.key and row.key in ticket_of_key}
-        )
-        outcomes.append(
-            Outcome(
-                report_id=item.report_id,
-                status="filed",
-                format=result.format,
-                rows=mine,
-                ticket_ids=tickets,
-                customers=sorted(
-                    {customers_of_row[row.index] for row in mine if row.index in customers_of_row}
-                ),
-            )
-        )
-    _reports_mark_filed(filed, now)
+    # events' trigger reads the reporters.
+    _reports_mark_filed(filed, timezone.now())
     inserted = copy.insert(ticket_of_key, counted.ids)
     if inserted is not None:  # some were on file already
         _reports_recount(inserted[0], planned)
@@ -473,6 +446,40 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
     filed_ids = [o.report_id for o in outcomes]
     transaction.on_commit(lambda: _after_filing(filed_ids))
     return outcomes
+
+
+def _filed_row(
+    item: ParsedReport, mine: list[EventRow], verdict: Verdict, reporter: _ReporterRef, events: int
+) -> tuple:
+    """A report's values for ``_MARK_FILED``."""
+    result = item.result
+    return (
+        item.report_id, clean(result.format, 32), clean(result.kind, 32),
+        reporter.pk, item.sender, item.authenticated,
+        clean(result.subject, 998), clean(result.summary, 2000),
+        clean(result.evidence, MAX_REPORT_EVIDENCE), verdict.status, json.dumps(verdict.reasons),
+        result.is_complaint and bool(mine) and not any(row.key for row in mine),
+        events, json_text(result.data),
+    )  # fmt: skip
+
+
+def _outcome(item: ParsedReport, mine: list[EventRow], ticket_of_key: dict[str, int]) -> Outcome:
+    return Outcome(
+        report_id=item.report_id,
+        status="filed",
+        format=item.result.format,
+        rows=mine,
+        ticket_ids=sorted(
+            {ticket_of_key[row.key] for row in mine if row.key and row.key in ticket_of_key}
+        ),
+        customers=sorted(
+            {
+                row.who.customer_external_id
+                for row in mine
+                if row.who and row.who.customer_external_id
+            }
+        ),
+    )
 
 
 _MARK_FILED = """

@@ -55,3 +55,9 @@ def test_an_error_is_raised_as_a_django_database_error() -> None:
             statements.results()
         assert isinstance(raised.value.__cause__, errors.UniqueViolation)
         transaction.set_rollback(True)
+
+
+def test_no_statements_need_no_helper() -> None:
+    with in_background([]) as statements:
+        pass
+    assert statements.results() == []
