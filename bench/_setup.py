@@ -34,7 +34,9 @@ def bench_module(name: str):  # type: ignore[no-untyped-def]
     return module
 
 
-def django_on_bench_database() -> None:
+def django_on_bench_database(suffix: str = "_bench") -> None:
+    """Django set up on the database ``<name><suffix>`` (created when missing, migrated)
+    and the benches' own Redis database."""
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustsafety.settings")
     os.environ["REDIS_DB"] = str(BENCH_REDIS_DB)  # read when the settings load, below
@@ -42,7 +44,7 @@ def django_on_bench_database() -> None:
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    bench_name = f"{database['NAME']}_bench"
+    bench_name = f"{database['NAME']}{suffix}"
     _ensure_database(database, bench_name)
     database["NAME"] = bench_name
     django.setup()

@@ -29,7 +29,7 @@ _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
 sys.path.insert(0, str(_BENCH.parent))
 
-from bench._setup import REPO, _ensure_database, percentile
+from bench._setup import django_on_bench_database, percentile
 
 # QUEUE_BENCH_SCALE=0.02 makes a small data set to try the script quickly.
 SCALE = float(os.environ.get("QUEUE_BENCH_SCALE", "1"))
@@ -51,19 +51,7 @@ BIG_TABLES = ("complaints_ticket", "complaints_event")
 
 
 def django_on_queue_bench_database() -> None:
-    sys.path.insert(0, str(REPO))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustsafety.settings")
-    import django
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    name = f"{database['NAME']}_bench_queue"
-    _ensure_database(database, name)
-    database["NAME"] = name
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    django_on_bench_database("_bench_queue")
 
 
 # --- data -----------------------------------------------------------------------------------

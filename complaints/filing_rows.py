@@ -35,7 +35,6 @@ class ParsedReport:
 class EventRow:
     """One event ready to insert."""
 
-    index: int
     report_id: int
     parsed: ParsedEvent
     ip: str | None

@@ -356,7 +356,6 @@ def _file(parsed: list[ParsedReport]) -> list[Outcome]:
             at, known = _observed(event, item.received_at)
             rows.append(
                 EventRow(
-                    len(rows),
                     item.report_id,
                     event,
                     ip,

@@ -60,10 +60,22 @@ _REPORT_TEXT = (
 # their reporters already in place (``ticket_opening.report_text``, ``events_text``), so a
 # ticket whose reporters are known has had its first filing's text, and the trigger builds
 # text only for tickets other writers made. The intake also counts the open tickets it
-# finds with events itself (``ticket_opening.SQL_ADD``, in step with the UPDATE below) and
-# inserts those events flagged ``tsd.events_counted``, as it does a new ticket's; the
+# finds with settled text itself (``ticket_opening.SQL_ADD``, with ``COUNTS_ADDED`` below)
+# and inserts those events flagged ``tsd.events_counted``, as it does a new ticket's; the
 # trigger counts the events of every other ticket.
 TEXT_EVENTS = 5
+
+# What a filing adds to a ticket ``t``, from ``d`` (n, reports_n, first_at, last_at,
+# reporters), and when a ticket's search text is settled (it has had its first filing).
+# The events' trigger and the intake (``ticket_opening.SQL_ADD``) write both alike.
+COUNTS_ADDED = """event_count = t.event_count + d.n,
+         report_count = t.report_count + d.reports_n,
+         first_event_at = LEAST(t.first_event_at, d.first_at),
+         last_event_at = GREATEST(t.last_event_at, d.last_at),
+         reporter_ids = CASE WHEN d.reporters <@ t.reporter_ids THEN t.reporter_ids
+                        ELSE ARRAY(SELECT DISTINCT x FROM unnest(t.reporter_ids || d.reporters) x ORDER BY x)
+                        END"""
+TEXT_SETTLED = "t.event_count > 0 OR cardinality(t.reporter_ids) > 0"
 TEXT_CHARS = 20000
 
 
@@ -136,20 +148,15 @@ CREATE TRIGGER tsd_ticket_guard BEFORE INSERT OR UPDATE ON complaints_ticket
 
 CREATE OR REPLACE FUNCTION tsd_events_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  -- The intake opens a ticket with its first filing's counts already in it and inserts
-  -- those events in a statement of their own, flagged here (event_copy.py).
+  -- The intake counts the events of the tickets it opens, and of the open tickets it
+  -- finds whose text is settled, and inserts them in statements flagged here
+  -- (ticket_opening.py, event_copy.py).
   IF current_setting('tsd.events_counted', true) = 'on' THEN
     RETURN NULL;
   END IF;
   UPDATE complaints_ticket t
-     SET event_count = t.event_count + d.n,
-         report_count = t.report_count + d.reports_n,
-         first_event_at = LEAST(t.first_event_at, d.first_at),
-         last_event_at = GREATEST(t.last_event_at, d.last_at),
-         reporter_ids = CASE WHEN d.reporters <@ t.reporter_ids THEN t.reporter_ids
-                        ELSE ARRAY(SELECT DISTINCT x FROM unnest(t.reporter_ids || d.reporters) x ORDER BY x)
-                        END,
-         search_vector = CASE WHEN t.event_count > 0 OR cardinality(t.reporter_ids) > 0
+     SET {COUNTS_ADDED},
+         search_vector = CASE WHEN {TEXT_SETTLED}
            THEN t.search_vector
            ELSE coalesce(t.search_vector, '') || setweight(to_tsvector('simple'::regconfig, left(
              concat_ws(' ',

@@ -234,27 +234,22 @@ def tickets_recount(counted: Counted, inserted: dict[int, Counts]) -> set[int]:
     return removed
 
 
-SQL_ADD = """
+SQL_ADD = f"""
 UPDATE complaints_ticket t
-   SET event_count = t.event_count + u.n,
-       report_count = t.report_count + u.r,
-       first_event_at = LEAST(t.first_event_at, u.fa),
-       last_event_at = GREATEST(t.last_event_at, u.la),
-       reporter_ids = CASE WHEN u.rp::bigint[] <@ t.reporter_ids THEN t.reporter_ids
-                      ELSE ARRAY(SELECT DISTINCT x FROM unnest(t.reporter_ids || u.rp::bigint[]) x
-                                  ORDER BY x)
-                      END
-  FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::timestamptz[], %s::timestamptz[],
-              %s::text[]) AS u(id, n, r, fa, la, rp)
- WHERE t.id = u.id AND (t.event_count > 0 OR cardinality(t.reporter_ids) > 0)
+   SET {search_sql.COUNTS_ADDED}
+  FROM (SELECT id, n, reports_n, first_at, last_at, rp::bigint[] AS reporters
+          FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::timestamptz[],
+                      %s::timestamptz[], %s::text[])
+               AS u(id, n, reports_n, first_at, last_at, rp)) d
+ WHERE t.id = d.id AND ({search_sql.TEXT_SETTLED})
 RETURNING t.id
-"""
+"""  # noqa: S608 - built from constant SQL fragments
 _ADDED_RESULT = 2  # the position of SQL_ADD's rows among the results of _add_statements
 
 
 def _add_statements(plan: TicketPlan) -> list[Statement]:
-    """Lock the open tickets found, in id order, and add the filing's counts to those with
-    events, as the events' trigger would (search_sql.py). The ticket guard keeps derived
+    """Lock the open tickets found, in id order, and add the filing's counts to those whose
+    search text is settled, as the events' trigger would (``search_sql.COUNTS_ADDED``). The ticket guard keeps derived
     columns such as the reporters from being written, unless ``tsd.derive`` is on."""
     keys = sorted(plan.found, key=plan.found.__getitem__)
     columns: list[list[Any]] = [[] for _ in range(6)]

@@ -57,19 +57,6 @@ def test_three_workers_filing_the_same_tickets_file_everything_once() -> None:
     assert sum(Ticket.objects.values_list("event_count", flat=True)) == 1200
 
 
-@pytest.fixture
-def one_complaint() -> tuple:
-    """(customer, id of a received spam complaint about one of their addresses)."""
-    customer = CustomerFactory()
-    AllocationFactory(
-        network=ipaddress.ip_network("203.0.113.0/24"), customer=customer, valid_from=T0
-    )
-    [received] = reports_receive(
-        [Arrival(raw=builders.arf("203.0.113.5"), channel=Receipt.Channel.FILE)], queue=False
-    )
-    return customer, received.report_id
-
-
 def _by_another_filing(work) -> None:  # type: ignore[no-untyped-def]
     """Run ``work`` on another connection, committed before this returns."""
     import threading

@@ -148,18 +148,12 @@ def test_a_report_that_keeps_killing_its_worker_is_quarantined() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_retried_report_is_processed_alone_and_filed() -> None:
-    customer = CustomerFactory()
-    AllocationFactory(
-        network=ipaddress.ip_network("203.0.113.0/24"), customer=customer, valid_from=T0
-    )
-    [received] = reports_receive(
-        [Arrival(raw=builders.arf("203.0.113.5"), channel=Receipt.Channel.FILE)], queue=False
-    )
-    Report.objects.filter(pk=received.report_id).update(attempts=1)  # a killed first attempt
-    [outcome] = reports_process([received.report_id])
+def test_a_retried_report_is_processed_alone_and_filed(one_complaint) -> None:
+    _, report_id = one_complaint
+    Report.objects.filter(pk=report_id).update(attempts=1)  # a killed first attempt
+    [outcome] = reports_process([report_id])
     assert outcome.status == "filed"
-    assert Report.objects.get(pk=received.report_id).attempts == 2
+    assert Report.objects.get(pk=report_id).attempts == 2
 
 
 @pytest.mark.django_db(transaction=True)
