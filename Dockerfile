@@ -16,7 +16,13 @@ COPY complaints ./complaints
 RUN pip install --no-cache-dir .
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
-RUN DEBUG=1 SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+# Collected with the production settings (DEBUG=0), whose storage serves hashed files from
+# the manifest this writes: collected under DEBUG=1 there is no manifest, and every page of
+# the production image fails on its first {% static %}. The values are build-only stand-ins
+# (this RUN's environment is not kept in the image); the real ones come from .env at run time.
+RUN DEBUG=0 SECRET_KEY=build-only-stand-in-not-a-secret-build-only-stand-in-not-a-secret \
+    FIELD_ENCRYPTION_KEY=build-only PROVISIONING_WEBHOOK_SECRET=build-only-stand-in-not-a-secret \
+    DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput -v 0
 RUN useradd --system --uid 10001 desk && chown -R desk /app
 USER desk

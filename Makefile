@@ -2,6 +2,10 @@
 #   make run    set up and run the desk (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL)
 #   make test   set up and run the whole test suite
 SHELL := /bin/bash
+# Everything here is development or CI: the desk runs with DEBUG=1 unless the caller says
+# otherwise (settings default to DEBUG off, as production must). check-deploy sets DEBUG=0.
+DEBUG ?= 1
+export DEBUG
 PY := .venv/bin/python
 PIP := .venv/bin/pip
 MANAGE := $(PY) manage.py
@@ -80,6 +84,7 @@ lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy .
+	.venv/bin/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 
 # Production settings must pass Django's deployment checklist.
@@ -97,9 +102,12 @@ bench: setup sysdeps
 	$(PY) bench/resolve.py
 	$(PY) bench/ingest.py
 	$(PY) bench/queue.py
+	$(PY) bench/dashboards.py
 	$(PY) bench/ticket_statements.py
 	$(PY) bench/dnsbl.py
 	$(PY) bench/parse_shadowserver.py
+	$(PY) bench/accuracy.py
+	$(PY) bench/campaigns.py
 
 clean: stop
 	rm -rf var staticfiles test-output

@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import roles
+from campaigns.permissions import can_view_campaigns
+from complaints.intake.selectors import QUARANTINE_VIEWERS, REPORT_SUBMITTERS
 from complaints.permissions import KINDS_BY_ROLE
-from complaints.report_selectors import QUARANTINE_VIEWERS, REPORT_SUBMITTERS
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -26,6 +27,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(("Quarantine", reverse("complaints:quarantine")))
     if held & {roles.AGENT, roles.LEAD, roles.ADMIN}:
         items.append(("Reputation", reverse("reputation:overview")))
+    if held & {roles.LEAD, roles.AGENT}:  # leads the team's figures, agents their own (leads/)
+        items.append(("Dashboards", reverse("leads:dashboard")))
+    if can_view_campaigns(user):
+        items.append(("Campaigns", reverse("campaigns:list")))
+    if roles.LEGAL in held:  # the legal desk (legal/): the legal role only
+        items.append(("Legal desk", reverse("legal:queue")))
     if roles.ADMIN in held:
         items.append(("Admin", reverse("admin:index")))
     items.append(("API docs", reverse("api-docs")))

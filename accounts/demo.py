@@ -12,6 +12,7 @@ DEMO_USERS = [
     ("arjun", [roles.AGENT], False),
     ("lena", [roles.LEAD, roles.AGENT], False),
     ("leo", [roles.LEGAL], False),
+    ("lex", [roles.LEGAL], False),  # the legal desk's second approver (four eyes)
     ("ines", [roles.INVESTIGATIONS], False),
     ("bill", [roles.BILLING], False),
     ("ada", [roles.ADMIN], True),

@@ -1,4 +1,4 @@
-"""The desk's roles (DESIGN.md "Who uses it") as Django groups, and the checks on them.
+"""The desk's roles (docs/architecture.md "Who uses it") as Django groups, and the checks on them.
 
 Roles are groups so an admin can grant several to one person. Every permission decision in
 views, API and selectors goes through these helpers, so the rules live in one place.
@@ -7,6 +7,7 @@ views, API and selectors goes through these helpers, so the rules live in one pl
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 
 AGENT = "agent"
 LEAD = "lead"
@@ -38,6 +39,13 @@ def roles_of(user: AnyUser) -> frozenset[str]:
 
 def has_any_role(user: AnyUser, roles: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
     return bool(roles_of(user) & set(roles))
+
+
+def require_any_role(user: AnyUser, roles: frozenset[str] | set[str] | tuple[str, ...]) -> None:
+    """``PermissionDenied`` (a 403) unless ``user`` holds one of ``roles``: the pages' role
+    gate."""
+    if not has_any_role(user, roles):
+        raise PermissionDenied
 
 
 def can_read_customers(user: AnyUser) -> bool:

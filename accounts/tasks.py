@@ -1,5 +1,6 @@
 """Worker liveness: beat records a heartbeat through a real worker every minute, and the
-status page shows when it last ran — a stopped worker or beat is visible at a glance."""
+home page shows when it last ran — a stopped beat is visible at a glance. The worker's own
+heartbeat, which needs no beat, is ``accounts/heartbeat.py``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-HEARTBEAT_KEY = "worker-heartbeat"
+from accounts.heartbeat import SCHEDULED_KEY as HEARTBEAT_KEY
 
 
 @shared_task(name="accounts.heartbeat_record", acks_late=True, ignore_result=False)

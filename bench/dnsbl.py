@@ -1,6 +1,6 @@
 """Benchmark: sweep a /16 against four rbldnsd zones on loopback (issue 5, item 10).
 
-Starts its own rbldnsd (tests/dns/servers.py) serving four zones with 1% of 10.99.0.0/16
+Starts its own rbldnsd (tests/customers/dns/servers.py) serving four zones with 1% of 10.99.0.0/16
 listed (the range is data only: every query goes to 127.0.0.1), then measures in one run:
 
 * ours: customers.dns.dnsbl.sweep over 65,536 addresses x 4 zones, checked for correctness
@@ -35,7 +35,7 @@ import dns.resolver
 
 from customers.dns import dnsbl
 from customers.dns.nameserver import make_async_resolver
-from tests.dns.servers import rbldnsd_server
+from tests.customers.dns.servers import rbldnsd_server
 
 NETWORK = ipaddress.ip_network("10.99.0.0/16")
 ZONES = [f"z{i}.bench.test" for i in range(1, 5)]

@@ -65,9 +65,9 @@ def worker(paths: list[str]) -> tuple[int, int]:
     from django.conf import settings
     from django.db import connection
 
+    from complaints.intake.filing.pipeline import reports_process
+    from complaints.intake.receiving import Arrival, reports_receive
     from complaints.models import Receipt
-    from complaints.processing import reports_process
-    from complaints.receiving import Arrival, reports_receive
 
     connection.close()
     events = 0
@@ -120,7 +120,8 @@ def main() -> None:
     # first report: so do the forked workers here.
     import kombu.transport.redis  # noqa: F401
 
-    import complaints.tasks  # noqa: F401
+    import complaints.intake.tasks
+    import complaints.mediation.tasks  # noqa: F401
 
     connection.close()
     shares = [paths[i :: args.workers] for i in range(args.workers)]
@@ -147,9 +148,9 @@ def main() -> None:
             "complaints_receipt, complaints_reporter, complaints_ticket, complaints_tickettally"
         )
     from complaints.demo_reports import shadowserver_csv
+    from complaints.intake.filing.pipeline import reports_process
+    from complaints.intake.receiving import Arrival, reports_receive
     from complaints.models import Receipt
-    from complaints.processing import reports_process
-    from complaints.receiving import Arrival, reports_receive
 
     big = shadowserver_csv(random.Random(5), networks, T0 + timedelta(days=200), 100_000)
     started = time.perf_counter()

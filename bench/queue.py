@@ -264,7 +264,7 @@ def cases(cursor) -> list[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
 
 
 def cursor_for_page(user, filters, page: int) -> str:  # type: ignore[no-untyped-def]
-    from complaints.selectors import ticket_queue_page
+    from complaints.tickets.selectors import ticket_queue_page
 
     cursor = ""
     for _ in range(page - 1):
@@ -290,7 +290,7 @@ def main() -> None:
     from accounts.services import user_with_roles_ensure
     from complaints.models import Ticket
     from complaints.permissions import tickets_visible_to
-    from complaints.selectors import (
+    from complaints.tickets.selectors import (
         QueueFilters,
         _apply_filters,
         ticket_queue_after,

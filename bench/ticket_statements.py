@@ -3,7 +3,7 @@
 On the queue bench's data set (1,000,000 tickets, 5,000,000 events; loaded by
 ``bench/queue.py`` when missing) it explains, with ANALYZE and rolled back, the statements a
 filing runs on tickets — the open tickets of its aggregation keys, the lock of those found,
-and the UPDATE adding its counts (``complaints.ticket_opening``) — for a mixed batch's 200
+and the UPDATE adding its counts (``complaints.intake.filing.ticket_opening``) — for a mixed batch's 200
 tickets and a large feed's 10,000. It prints each plan, flags any sequential scan of the
 tickets table, and ends with one JSON line of the execution times.
 
@@ -29,7 +29,7 @@ SIZES = (200, 10_000)
 
 def statements(ids: list[int], keys: list[str]) -> list[tuple[str, str, list]]:
     """(name, sql, params) of each statement, with the parameters the intake passes."""
-    from complaints import ticket_opening
+    from complaints.intake.filing import ticket_opening
     from trustsafety.pg_arrays import array_literal
 
     now = datetime.now(UTC)
@@ -48,7 +48,7 @@ def main() -> None:
     from django.db import connection, transaction
 
     from accounts.services import user_with_roles_ensure
-    from complaints.ticket_opening import OPEN_STATUSES
+    from complaints.intake.filing.ticket_opening import OPEN_STATUSES
 
     load(
         [

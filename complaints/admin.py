@@ -3,7 +3,7 @@ receipts and reporters.
 
 Only superusers and staff holding the "admin" role (accounts/roles.py) see any of it; the
 check is made here, on the server, for every page and action. Writes go through the
-services (``complaints.mailboxes``): the mailbox password is write-only — the form never
+services (``complaints.intake.mailboxes``): the mailbox password is write-only — the form never
 renders it, and a new one is stored encrypted by ``mailbox_set_password``. Report bytes are
 never shown here (the quarantine pages serve them safely); the admin escapes every field.
 """
@@ -14,19 +14,20 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+import complaints.actions.admin  # noqa: F401 - registers the actions', SLA and audit admin
 from accounts.admin_access import DeskAdminOnly, ReadOnlyForDeskAdmins
-from complaints.mailboxes import (
+from complaints.intake.mailboxes import (
     MAILBOX_EDITABLE_FIELDS,
     mailbox_create,
     mailbox_set_password,
     mailbox_update,
     mailboxes_poll_queue,
 )
-from complaints.models import Event, Mailbox, Receipt, Report, Reporter
-from complaints.permissions import tickets_visible_to
+from complaints.models import Mailbox, Receipt, Report, Reporter
+from complaints.permissions import report_reach_visible, reports_reaching_only_visible
 
 # --- mailboxes ----------------------------------------------------------------------------
 
@@ -109,12 +110,10 @@ class ReportAdmin(ReadOnlyForDeskAdmins):
     search_fields = ["=sha256", "subject", "sender"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
-        # A report that fed a ticket the viewer may not see (legal, investigations) is not
-        # shown here either: superusers get no exception (complaints/permissions.py).
-        hidden = Event.objects.filter(report=OuterRef("pk"), ticket__isnull=False).exclude(
-            ticket__in=tickets_visible_to(request.user).values("pk")
-        )
-        return super().get_queryset(request).exclude(Exists(hidden))
+        # A report that reaches a ticket the viewer may not see (legal, investigations),
+        # through its events or the messages it became (a reply threaded onto the case), is
+        # not shown here either: superusers get no exception (complaints/permissions.py).
+        return reports_reaching_only_visible(request.user, super().get_queryset(request))
 
     # No COUNT(*) over millions of rows on every page. The raw bytes live in ReportRaw,
     # which is deliberately not registered.
@@ -131,13 +130,17 @@ class ReceiptAdmin(ReadOnlyForDeskAdmins):
     list_select_related = ["mailbox"]
     show_full_result_count = False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Receipt]:
+        # The receipts of a report the viewer may not read are that report's too.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(*report_reach_visible(request.user, report="report_id"))
+        )
+
 
 @admin.register(Reporter)
 class ReporterAdmin(ReadOnlyForDeskAdmins):
     list_display = ["address", "name", "organisation", "kind", "trust", "acknowledge"]
     list_filter = ["kind", "trust"]
     search_fields = ["address", "name", "organisation"]
-
-
-# Actions, SLA and audit configuration (after the base classes above exist).
-from complaints import action_admin  # noqa: E402, F401

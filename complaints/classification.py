@@ -1,9 +1,11 @@
 """Classification vocabulary and the aggregation rule built on it.
 
-Types are RSIT / IntelMQ ``classification.type`` (see ``complaints.parsers.base``). The
-aggregation key decides which events share a ticket (DESIGN.md "Ticket"):
-customer + type + resource by default; customer + type for bulk feed classes, so one
-Shadowserver report makes one ticket per customer, not one per address.
+Types are RSIT / IntelMQ ``classification.type`` (see ``complaints.parsers.base``); each has
+one human-readable name here (``TYPE_LABELS``, ``type_choices``), the one every page, form,
+filter and API label uses. The aggregation key decides which events share a ticket
+(docs/architecture.md "Ticket"): customer + type + resource by default; customer + type for
+bulk feed classes, so one Shadowserver report makes one ticket per customer, not one per
+address.
 """
 
 from __future__ import annotations
@@ -32,6 +34,25 @@ TYPE_LABELS: dict[str, str] = {
     "masquerade": "Impersonation",
     "other": "Other abuse",
     "undetermined": "Undetermined",
+    # The rest of the RSIT vocabulary, rarely seen here but accepted by the intake.
+    "burglary": "Burglary",
+    "data-leak": "Data leak",
+    "data-loss": "Data loss",
+    "harmful-speech": "Harmful speech",
+    "ids-alert": "Intrusion detection alert",
+    "information-disclosure": "Information disclosure",
+    "outage": "Outage",
+    "privileged-account-compromise": "Compromised administrator account",
+    "sabotage": "Sabotage",
+    "sniffing": "Sniffing",
+    "social-engineering": "Social engineering",
+    "test": "Test",
+    "unauthorised-information-access": "Unauthorised access to information",
+    "unauthorised-information-modification": "Unauthorised change of information",
+    "unauthorized-use-of-resources": "Unauthorised use of resources",
+    "unprivileged-account-compromise": "Compromised user account",
+    "violence": "Violence",
+    "weak-crypto": "Weak cryptography",
 }
 
 # Classes that scan feeds report by the thousand: one ticket per customer and type.
@@ -49,6 +70,12 @@ BULK_FORMATS = frozenset({"shadowserver", "feeds"})
 
 def type_label(type_: str) -> str:
     return TYPE_LABELS.get(type_, type_.replace("-", " ").capitalize())
+
+
+def type_choices() -> list[tuple[str, str]]:
+    """Every classification type with its name, ordered by name: the one list for the
+    queue's filter, the forms and the API's documentation."""
+    return sorted(((t, type_label(t)) for t in TAXONOMY_OF_TYPE), key=lambda item: item[1])
 
 
 def taxonomy_of(type_: str) -> str:

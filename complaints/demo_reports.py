@@ -3,8 +3,9 @@
 Generators of the formats the world sends — ARF feedback loops, free-text complaints with log
 lines, SpamCop, X-ARF (blocklist.de style) and Shadowserver reports — about addresses taken
 from given networks. Deterministic for a given random generator, and only reserved names
-(``.example``) appear, so nothing real is ever named. ``seed_demo`` files a stream of them
-through the real intake; ``bench/ingest.py`` generates its Maildir with them.
+(``.example``) appear, so nothing real is ever named. ``seed_demo`` files a stream of them,
+and the scenario tickets' complaints (``complaint_mail``), through the real intake;
+``bench/ingest.py`` generates its Maildir with them.
 """
 
 from __future__ import annotations
@@ -86,6 +87,26 @@ def _transport(rng: random.Random, sender: str, relay_ip: str, at: datetime) -> 
         + _dkim(rng, domain)
         + f"X-Spam-Status: No, score=-0.{rng.randrange(10)} required=5.0 tests=DKIM_SIGNED,DKIM_VALID\n"
     )
+
+
+def complaint_mail(
+    rng: random.Random,
+    *,
+    sender: str,
+    name: str,
+    subject: str,
+    body: str,
+    at: datetime,
+    message_id: str,
+) -> bytes:
+    """A person's plain-text complaint as it reaches the desk's mailbox: the relays' path and
+    our MX's authentication results (``sender`` authenticated), then the message itself."""
+    return (
+        _transport(rng, sender, f"203.0.113.{rng.randrange(1, 250)}", at)
+        + f"From: {name} <{sender}>\nTo: abuse@desk.example\nSubject: {subject}\n"
+        f"Date: {stamp(at)}\nMessage-ID: <{message_id}>\nMIME-Version: 1.0\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{body}\n"
+    ).encode()
 
 
 def _spam(rng: random.Random, ip: str, at: datetime, n: int, recipient_domain: str) -> str:

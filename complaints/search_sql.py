@@ -22,8 +22,11 @@ ticket keeps ORM writes from undoing them: an ORM ``save()`` of a Ticket loaded 
 message arrived would otherwise write the stale values back. Only the triggers (trigger depth
 > 1) and ``tsd_tickets_rederive`` (setting ``tsd.derive``) may change them.
 
-Any change here needs a new migration that runs ``INSTALL`` again (every statement is
-``CREATE OR REPLACE``).
+Any change here needs a new migration that installs it again (every statement is
+``CREATE OR REPLACE``), carrying its own frozen copy of the SQL beside it
+(``complaints/migrations/_sql_NNNN.py``): a migration never imports this module, so replaying
+an old one installs the triggers of its time. ``tests/complaints/test_migrations_frozen.py``
+fails while this module and the last migration's SQL disagree.
 """
 
 from __future__ import annotations

@@ -4,9 +4,13 @@ holding is refused here as it is by import and API."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from accounts.admin_access import DeskAdminOnly
+from customers.legal_holds import customer_preserved
 from customers.models import Customer, Domain, IPAllocation, Network, Service
 
 
@@ -28,6 +32,12 @@ class CustomerAdmin(DeskAdminOnly):
     list_filter = ["status", "protected", "country"]
     search_fields = ["name", "external_id", "abuse_email", "billing_email"]
     inlines = [ServiceInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A legal hold preserving the customer blocks its deletion (customers.legal_holds).
+        if obj is not None and customer_preserved(obj.pk):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Service)

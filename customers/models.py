@@ -1,5 +1,5 @@
 """Who holds what: the provider's Networks, Customers, their Services, Domains and IP
-allocations over time (DESIGN.md "Concepts").
+allocations over time (docs/architecture.md "Concepts").
 
 An allocation is the half-open holding ``[valid_from, valid_to)`` of a CIDR by a customer.
 Allocations nest (a reseller's /22 holds an end customer's /28); resolution picks the most
@@ -190,4 +190,49 @@ class IPAllocation(models.Model):
         return f"{self.network} → {self.customer_id}"
 
 
-from customers.reputation_models import *  # noqa: E402, F403 - the reputation watch models
+class CustomerLegalHold(models.Model):
+    """A legal hold on a customer, placed and lifted by the legal desk (docs/architecture.md
+    "Legal desk"): the rest of the desk reads it through ``complaints.restriction`` and learns
+    only that there is one — never the request, the authority or the reason.
+
+    Both kinds withhold every automatic mail to the customer (and hand-written mail from
+    anyone outside legal): a *gag* is a non-disclosure order, a *preservation* hold freezes
+    what it covers (no deletion, anonymisation or retention purge) and, since a preservation
+    request asks for secrecy too, no contact either. ``reference`` names the legal object
+    that placed it ("legal-request:12"), opaque to everyone else.
+    """
+
+    class Kind(models.TextChoices):
+        GAG = "gag", "Non-disclosure (do not contact)"
+        PRESERVATION = "preservation", "Preservation (keep everything)"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="legal_holds")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reference = models.CharField(max_length=64)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Blank: until lifted")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer", "kind", "starts_at"]
+        indexes = [
+            models.Index(
+                fields=["customer"], name="legalhold_live_idx", condition=Q(lifted_at__isnull=True)
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference", "customer", "kind"], name="legalhold_once_per_reference"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="legalhold_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"legal hold ({self.kind}) on customer {self.customer_id}"
+
+
+from customers.reputation.models import *  # noqa: E402, F403 - the reputation watch models

@@ -1,6 +1,6 @@
 """Resolution: which allocation (and so which customer and service) held an IP at a moment.
 
-The rule (DESIGN.md): the most specific allocation valid at the observed time wins; nested
+The rule (docs/architecture.md): the most specific allocation valid at the observed time wins; nested
 holdings fall back to the enclosing one outside their own time range.
 
 The algorithm avoids a containment search per lookup. Only a handful of prefix lengths are
@@ -22,6 +22,7 @@ from typing import Any
 from django.db import connection
 
 from complaints.parsers.util import normalize_ip
+from customers.models import Domain
 from trustsafety.pg_arrays import array_literal
 
 
@@ -191,8 +192,6 @@ def _suffixes(name: str) -> list[str]:
 def domain_holdings_at(pairs: Sequence[tuple[str, datetime]]) -> list[DomainHolding | None]:
     """Resolve (host name, time) pairs to the hosted Domain covering them: the name itself
     or its nearest parent (``shop.blue.example`` is covered by ``blue.example``)."""
-    from customers.models import Domain
-
     if not pairs:
         return []
     candidates = {suffix for name, _ in pairs for suffix in _suffixes(name.lower().rstrip("."))}

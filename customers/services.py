@@ -69,7 +69,7 @@ class ImportRejected(Exception):
 
 
 def parse_moment(text: str) -> datetime:
-    """ISO 8601 date or date-time; no offset means UTC (DESIGN.md)."""
+    """ISO 8601 date or date-time; no offset means UTC (docs/architecture.md)."""
     value = text.strip()
     if not value:
         raise ValueError("empty time")
@@ -176,7 +176,7 @@ def _check_overlaps(rows: list[_Row], stored: list[IPAllocation], result: Import
 
 
 def allocations_import(*, text: str) -> ImportResult:
-    """Import allocations from CSV text (DESIGN.md ``import_allocations``).
+    """Import allocations from CSV text (docs/architecture.md ``import_allocations``).
 
     All or nothing: every bad row is reported with its line number and nothing is written
     unless the whole file is valid. Re-importing the same file changes nothing; a row that
@@ -270,22 +270,28 @@ def allocation_create(
     shared: bool = False,
     note: str = "",
 ) -> IPAllocation:
-    """Record one holding; overlapping holdings of the same network are refused."""
+    """Record one holding; overlapping holdings of the same network are refused. Every
+    reason to refuse is said at once (a field each)."""
     net = parse_network(network)
-    if valid_from.tzinfo is None or (valid_to is not None and valid_to.tzinfo is None):
-        raise ValidationError("times must carry a timezone")
-    if valid_to is not None and valid_to <= valid_from:
-        raise ValidationError({"valid_to": "must be after valid_from"})
+    errors: dict[str, str] = {}
+    if valid_from.tzinfo is None:
+        errors["valid_from"] = "must carry a timezone"
+    if valid_to is not None and valid_to.tzinfo is None:
+        errors["valid_to"] = "must carry a timezone"
+    elif valid_to is not None and valid_from.tzinfo is not None and valid_to <= valid_from:
+        errors["valid_to"] = "must be after valid_from"
     if service is not None and service.customer_id != customer.pk:
-        raise ValidationError({"service": "belongs to another customer"})
-    clash = (
-        IPAllocation.objects.filter(network=net).filter(valid_from__lt=valid_to)
-        if valid_to
-        else IPAllocation.objects.filter(network=net)
-    )
-    clash = clash.exclude(valid_to__lte=valid_from)
-    if clash.exists():
-        raise ValidationError({"network": f"{net} is already held during that time"})
+        errors["service"] = "belongs to another customer"
+    if "valid_from" not in errors and "valid_to" not in errors:
+        clash = (
+            IPAllocation.objects.filter(network=net).filter(valid_from__lt=valid_to)
+            if valid_to
+            else IPAllocation.objects.filter(network=net)
+        )
+        if clash.exclude(valid_to__lte=valid_from).exists():
+            errors["network"] = f"{net} is already held during that time"
+    if errors:
+        raise ValidationError(errors)
     try:
         with transaction.atomic():
             return IPAllocation.objects.create(

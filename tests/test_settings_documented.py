@@ -1,4 +1,4 @@
-"""Every environment variable the settings read is listed in .env.example (STYLE.md)."""
+"""Every environment variable the settings read is listed in .env.example (docs/architecture.md "House rules")."""
 
 from __future__ import annotations
 

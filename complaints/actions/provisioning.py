@@ -1,6 +1,6 @@
 """The provisioning webhook: how an approved Action reaches the systems that suspend,
 terminate or null-route. No ORM here — this module signs, sends and verifies; the lifecycle
-around it is ``complaints.actions``.
+around it is ``complaints.actions.services``.
 
 Request: ``POST settings.PROVISIONING_WEBHOOK_URL`` with a JSON body and
 
@@ -14,7 +14,9 @@ the action at once; 202 (or ``"status": "accepted"``) means the outcome comes la
 the signed callback ``POST /api/v1/provisioning/callback/``, which is verified here with the
 same scheme plus a timestamp window and a nonce that may be used only once (kept in Redis).
 Timeouts, connection errors and 5xx are temporary (the Celery task retries); other 4xx are
-permanent.
+permanent. Each error carries a ``reason`` an agent can read ("The provisioning system did not
+answer (connection refused)") and a ``detail`` with the technical text, kept for whoever runs
+the provisioning side.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import hmac
 import http.client
 import json
 import secrets
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,11 +42,21 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 _MAX_ANSWER_BYTES = 64 * 1024
 
 
-class ProvisioningTemporaryError(Exception):
+class ProvisioningError(Exception):
+    """A call that did not work: ``reason`` in plain words for the ticket page (its
+    ``str()``), ``detail`` the technical text (the socket error, the answer's start)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail or reason
+
+
+class ProvisioningTemporaryError(ProvisioningError):
     """Worth retrying: timeout, refused connection, 5xx."""
 
 
-class ProvisioningPermanentError(Exception):
+class ProvisioningPermanentError(ProvisioningError):
     """Not worth retrying: the receiver refused the request (4xx) or answered nonsense."""
 
 
@@ -80,7 +93,10 @@ def webhook_send(payload: dict[str, Any], *, idempotency_key: str) -> Outcome:
     body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     url = urlsplit(settings.PROVISIONING_WEBHOOK_URL)
     if url.scheme not in ("http", "https") or not url.hostname:
-        raise ProvisioningPermanentError(f"bad PROVISIONING_WEBHOOK_URL scheme {url.scheme!r}")
+        raise ProvisioningPermanentError(
+            "The provisioning system's address is not set up (PROVISIONING_WEBHOOK_URL)",
+            f"bad PROVISIONING_WEBHOOK_URL scheme {url.scheme!r}",
+        )
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "trustsafety-desk/1",
@@ -100,34 +116,54 @@ def webhook_send(payload: dict[str, Any], *, idempotency_key: str) -> Outcome:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         answer = response.read(_MAX_ANSWER_BYTES)
-    except TimeoutError as exc:
-        raise ProvisioningTemporaryError(
-            f"timeout after {settings.PROVISIONING_TIMEOUT_SECONDS} s"
-        ) from exc
     except (OSError, http.client.HTTPException) as exc:
-        raise ProvisioningTemporaryError(f"connection failed: {exc}") from exc
+        raise ProvisioningTemporaryError(_unreachable(exc), f"{type(exc).__name__}: {exc}") from exc
     finally:
         connection.close()
     return _outcome(response.status, answer)
 
 
+def _unreachable(exc: BaseException) -> str:
+    """What a failed connection means, in the words an agent uses."""
+    if isinstance(exc, TimeoutError):
+        return (
+            "The provisioning system did not answer within "
+            f"{settings.PROVISIONING_TIMEOUT_SECONDS} s (timeout)"
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return "The provisioning system did not answer (connection refused)"
+    if isinstance(exc, ConnectionError | http.client.HTTPException):
+        # RemoteDisconnected, BadStatusLine, a reset: it took the request and then broke off.
+        return "The provisioning system broke off the connection before answering"
+    if isinstance(exc, socket.gaierror):
+        return "The provisioning system's host name could not be resolved"
+    why = (getattr(exc, "strerror", None) or type(exc).__name__).lower()
+    return f"The provisioning system could not be reached ({why})"
+
+
 def _outcome(status: int, answer: bytes) -> Outcome:
     text = answer.decode("utf-8", "replace")[:500]
-    if status >= 500 or status in (408, 429):
-        raise ProvisioningTemporaryError(f"HTTP {status}: {text}")
+    detail = f"HTTP {status}: {text}"
+    if status in (408, 429):
+        raise ProvisioningTemporaryError(f"The provisioning system is busy (HTTP {status})", detail)
+    if status >= 500:
+        raise ProvisioningTemporaryError(f"The provisioning system failed (HTTP {status})", detail)
     if status >= 400:
-        raise ProvisioningPermanentError(f"HTTP {status}: {text}")
+        raise ProvisioningPermanentError(
+            f"The provisioning system refused the request (HTTP {status})", detail
+        )
+    unreadable = "The provisioning system's answer could not be read"
     if status < 200 or status >= 300:
-        raise ProvisioningPermanentError(f"unexpected HTTP {status}")
+        raise ProvisioningPermanentError(f"{unreadable} (HTTP {status})", detail)
     try:
         data = json.loads(answer) if answer.strip() else {}
     except ValueError as exc:
-        raise ProvisioningPermanentError(f"answer is not JSON: {text[:200]}") from exc
+        raise ProvisioningPermanentError(unreadable, f"answer is not JSON: {text[:200]}") from exc
     if not isinstance(data, dict):
-        raise ProvisioningPermanentError("answer is not a JSON object")
+        raise ProvisioningPermanentError(unreadable, "answer is not a JSON object")
     verdict = str(data.get("status") or ("accepted" if status == 202 else "done"))
     if verdict not in ("done", "failed", "accepted"):
-        raise ProvisioningPermanentError(f"unknown status {verdict!r} in answer")
+        raise ProvisioningPermanentError(unreadable, f"unknown status {verdict!r} in answer")
     result = data.get("result") if isinstance(data.get("result"), dict) else {}
     return Outcome(verdict, result or {}, str(data.get("error") or "")[:2000], status)
 

@@ -1,6 +1,6 @@
 """Celery tasks of actions, policy rules and SLA: thin wrappers that pass ids to services.
 
-Listed in ``CELERY_IMPORTS`` (autodiscovery only finds ``complaints.tasks``).
+Listed in ``CELERY_IMPORTS`` (autodiscovery only finds ``complaints.intake.tasks``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from complaints.provisioning import ProvisioningTemporaryError
+# The task's hard time limit: an attempt started longer ago than this (and a minute) died
+# with its worker, and the sweeper (complaints.intake.sweeper) queues the action again.
+ACTION_TIME_LIMIT = 150
 
 
 def retry_countdown(retries: int) -> float:
@@ -23,19 +25,25 @@ def retry_countdown(retries: int) -> float:
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=None,  # bounded by PROVISIONING_MAX_ATTEMPTS below, with the reason recorded
+    max_retries=None,  # bounded by PROVISIONING_MAX_ATTEMPTS in the service, reason recorded
     soft_time_limit=120,
-    time_limit=150,
+    time_limit=ACTION_TIME_LIMIT,
 )
 def action_execute_task(self, action_id: int) -> str:  # type: ignore[no-untyped-def]
-    from complaints.actions import action_execute, action_fail
+    from complaints.actions.services import ActionRetryLater, action_execute, action_fail
 
+    attempt = self.request.retries + 1
     try:
-        return action_execute(action_id=action_id)
-    except (ProvisioningTemporaryError, OperationalError) as exc:
-        attempts = self.request.retries + 1
-        if attempts >= settings.PROVISIONING_MAX_ATTEMPTS:
-            action_fail(action_id=action_id, error=f"gave up after {attempts} attempts: {exc}")
+        return action_execute(action_id=action_id, claim_token=self.request.id, attempt=attempt)
+    except ActionRetryLater as exc:
+        # The action says "retrying" with the reason and the time of the next attempt.
+        raise self.retry(exc=exc, countdown=exc.countdown) from exc
+    except OperationalError as exc:
+        if attempt >= settings.PROVISIONING_MAX_ATTEMPTS:
+            action_fail(
+                action_id=action_id,
+                error=f"The desk's database did not answer; gave up after {attempt} attempts",
+            )
             return "failed"
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
 
@@ -43,7 +51,7 @@ def action_execute_task(self, action_id: int) -> str:  # type: ignore[no-untyped
 @shared_task(name="complaints.policy_rules_apply", acks_late=True)
 def policy_rules_apply_task() -> int:
     """Beat: one task per enabled rule."""
-    from complaints.policy_rules import policy_rule_ids_enabled
+    from complaints.actions.policy_rules import policy_rule_ids_enabled
 
     ids = policy_rule_ids_enabled()
     for rule_id in ids:
@@ -59,7 +67,7 @@ def policy_rules_apply_task() -> int:
     max_retries=5,
 )
 def policy_rule_apply_task(rule_id: int) -> int:
-    from complaints.policy_rules import policy_rule_apply
+    from complaints.actions.policy_rules import policy_rule_apply
 
     return len(policy_rule_apply(rule_id=rule_id))
 
@@ -67,6 +75,6 @@ def policy_rule_apply_task(rule_id: int) -> int:
 @shared_task(name="complaints.sla_sweep", acks_late=True)
 def sla_sweep_task() -> dict[str, int]:
     """Beat: start missing clocks, pause/resume by status, escalate breaches."""
-    from complaints.sla import sla_sweep
+    from complaints.actions.sla import sla_sweep
 
     return sla_sweep()

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
@@ -23,17 +22,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints import actions, permissions, provisioning
+from complaints import permissions
+from complaints.actions import provisioning
+from complaints.actions import services as actions
 from complaints.models import Action, Ticket
 from complaints.models.actions import ActionKind
 from customers.models import Service
 
 
 class ActionSerializer(serializers.ModelSerializer):
-    requested_by = serializers.CharField(source="requested_by.username", default=None)
-    approved_by = serializers.CharField(source="approved_by.username", default=None)
-    rule = serializers.CharField(source="rule.name", default=None)
-    service = serializers.CharField(source="service.label", default=None)
+    # Each is null when the relation is (an automatic action has no requester, ...): said in
+    # the schema by allow_null, which drf-spectacular turns into "nullable".
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, allow_null=True
+    )
+    approved_by = serializers.CharField(
+        source="approved_by.username", default=None, allow_null=True
+    )
+    rule = serializers.CharField(source="rule.name", default=None, allow_null=True)
+    service = serializers.CharField(source="service.label", default=None, allow_null=True)
 
     class Meta:
         model = Action
@@ -46,9 +53,25 @@ class ActionSerializer(serializers.ModelSerializer):
 
 
 class ActionRequestSerializer(serializers.Serializer):
+    """Checked whole, so one answer names every problem: the service must be one of the
+    ticket's customer's (``context["ticket"]``)."""
+
     kind = serializers.ChoiceField(choices=ActionKind.choices)
     reason = serializers.CharField(max_length=5000)
     service = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate_service(self, value: int | None) -> Service | None:
+        if not value:
+            return None
+        ticket: Ticket = self.context["ticket"]
+        service = Service.objects.filter(pk=value).first()
+        if (
+            service is None
+            or ticket.customer_id is None
+            or service.customer_id != ticket.customer_id
+        ):
+            raise serializers.ValidationError("not a service of the ticket's customer")
+        return service
 
 
 def _visible_ticket(request: Request, ticket_id: int) -> Ticket:
@@ -73,15 +96,9 @@ class TicketActionsApi(APIView):
         ticket = _visible_ticket(request, ticket_id)
         if not permissions.can_act(request.user):
             raise ApiPermissionDenied("not allowed to request actions")
-        data = ActionRequestSerializer(data=request.data)
+        data = ActionRequestSerializer(data=request.data, context={"ticket": ticket})
         data.is_valid(raise_exception=True)
-        service = None
-        if data.validated_data.get("service") and ticket.customer_id is not None:
-            service = Service.objects.filter(
-                pk=data.validated_data["service"], customer_id=ticket.customer_id
-            ).first()
-            if service is None:
-                raise ApiValidationError({"service": ["not a service of the ticket's customer"]})
+        service = data.validated_data.get("service")
         try:
             action = actions.action_request(
                 ticket=ticket, kind=data.validated_data["kind"],
@@ -111,8 +128,12 @@ class TicketActionApproveApi(APIView):
 
 
 @csrf_exempt  # authenticated by its HMAC signature, not by a session
-@require_POST
 def provisioning_callback_view(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        # As require_POST would, but in JSON like every other answer of the API.
+        refused = JsonResponse({"detail": f'Method "{request.method}" not allowed.'}, status=405)
+        refused["Allow"] = "POST"
+        return refused
     body = request.body
     headers = {name: request.headers.get(name, "") for name in (
         provisioning.TIMESTAMP_HEADER, provisioning.NONCE_HEADER, provisioning.SIGNATURE_HEADER)}  # fmt: skip
@@ -128,7 +149,7 @@ def provisioning_callback_view(request: HttpRequest) -> JsonResponse:
         if not isinstance(result, dict):
             raise TypeError("result must be an object")
         error = str(data.get("error") or "")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         return JsonResponse({"error": f"bad callback body: {exc}"}, status=400)
     try:
         action, changed = actions.action_callback(

@@ -2,45 +2,29 @@
 
 A reporter is not a desk user: the request's user becomes a ``ReporterPrincipal``, which
 holds no role, so every role check refuses it; the reports endpoints alone grant it posting
-and reading the reports it submitted itself. Keys without the ``tsr_`` prefix are left to
+and reading the reports it submitted itself, and every other endpoint refuses its token with
+a 403 (``ReporterTokenRefused``, first of the API's default authentication classes). Keys without the ``tsr_`` prefix are left to
 the agents' ``HashedTokenAuthentication`` (listed after this class).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from complaints.intake.reporter_tokens import (
+    REPORTER_TOKEN_PREFIX,
+    ReporterPrincipal,
+    reporter_token_hash,
+)
 from complaints.models import Reporter, ReporterToken
-from complaints.reporter_tokens import REPORTER_TOKEN_PREFIX, reporter_token_hash
 
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-@dataclass
-class ReporterPrincipal:
-    """The authenticated reporter behind a request (stands in for ``request.user``)."""
-
-    reporter: Reporter
-    token: ReporterToken
-    is_authenticated: bool = True
-    is_active: bool = True
-    is_staff: bool = False
-    is_superuser: bool = False
-    pk: None = None
-    # accounts.roles caches role names here: a reporter holds none.
-    _tsd_roles: frozenset[str] = field(default_factory=frozenset)
-
-    def get_username(self) -> str:
-        return f"reporter:{self.reporter.address}"
-
-    def __str__(self) -> str:
-        return self.get_username()
 
 
 class ReporterTokenAuthentication(authentication.BaseAuthentication):
@@ -72,6 +56,22 @@ class ReporterTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+REPORTER_TOKEN_ONLY = "this token may only file reports"  # noqa: S105 - a message, not a secret
+
+
+class ReporterTokenRefused(ReporterTokenAuthentication):
+    """First of the API's default authentication classes: on every endpoint but the
+    reports' (which authenticate reporters themselves), a valid reporter token is refused
+    with a 403 that says why. Without it the agents' token class would look the key up
+    among user tokens and answer "invalid or revoked", sending the reporter to check a key
+    that is fine. An unknown or revoked reporter key is still a 401."""
+
+    def authenticate(self, request: Request) -> tuple[ReporterPrincipal, ReporterToken] | None:
+        if super().authenticate(request) is None:
+            return None
+        raise exceptions.PermissionDenied(REPORTER_TOKEN_ONLY)
+
+
 class ReporterTokenScheme(OpenApiAuthenticationExtension):
     """Documents reporter tokens in the OpenAPI schema."""
 
@@ -86,3 +86,16 @@ class ReporterTokenScheme(OpenApiAuthenticationExtension):
             "description": "`Token tsr_…`: an outside reporter's token (manage.py reporter_token); "
             "it may only submit reports and read its own.",
         }
+
+
+class ReporterTokenRefusedScheme(OpenApiAuthenticationExtension):
+    """``ReporterTokenRefused`` authenticates nobody: it adds no scheme to the schema."""
+
+    target_class = "complaints.api.authentication.ReporterTokenRefused"
+    name: list[str] = []
+
+    def get_security_requirement(self, auto_schema: object) -> list[dict[str, list[Any]]]:
+        return []
+
+    def get_security_definition(self, auto_schema: object) -> list[dict[str, str]]:
+        return []

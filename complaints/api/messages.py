@@ -8,6 +8,9 @@ to reporters we may write to, an internal note is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -17,15 +20,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints import mediation, permissions
+from complaints import permissions
+from complaints.mediation import parties, replies
+from complaints.mediation.templating import TemplateError
 from complaints.models import Message, ResponseTemplate, Ticket
-from complaints.templating import TemplateError
 
 MAX_LISTED = 500
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True)
 
     class Meta:
         model = Message
@@ -38,11 +42,46 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    audience = serializers.ChoiceField(choices=mediation.AUDIENCES)
+    audience = serializers.ChoiceField(choices=replies.AUDIENCES)
     body = serializers.CharField(max_length=100_000, allow_blank=True, default="")
     subject = serializers.CharField(max_length=300, allow_blank=True, default="")
     template = serializers.IntegerField(required=False, allow_null=True)
     await_answer = serializers.BooleanField(default=True)
+
+    # Every check on the input is here, so one answer names every problem at once.
+    def validate_template(self, value: int | None) -> ResponseTemplate | None:
+        if value is None:
+            return None
+        template = ResponseTemplate.objects.filter(pk=value, active=True).first()
+        if template is None:
+            raise serializers.ValidationError("no such active template")
+        return template
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # An empty message depends on several fields; it is named beside any field's error
+        # (DRF's validate() would run only once every field is valid).
+        errors: dict[str, Any] = {}
+        values: dict[str, Any] = {}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail) if isinstance(exc.detail, dict) else {"detail": exc.detail}
+        if "body" not in errors and isinstance(data, Mapping):
+            # A template that does not exist gives no text either.
+            template = None if "template" in errors else data.get("template")
+            if _body_missing({**data, "template": template}):
+                errors["body"] = ["the message is empty"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
+
+
+def _body_missing(data: Mapping[str, Any]) -> bool:
+    """No text, and nothing to take it from: an internal note needs text, mail a template."""
+    body = data.get("body")
+    text = body.strip() if isinstance(body, str) else ""
+    no_template = data.get("template") in (None, "")
+    return not text and (data.get("audience") == "internal" or no_template)
 
 
 def _visible_ticket(request: Request, ticket_id: int) -> Ticket:
@@ -66,13 +105,9 @@ class TicketMessagesApi(APIView):
         data = MessageCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        template = None
-        if values.get("template"):
-            template = ResponseTemplate.objects.filter(pk=values["template"], active=True).first()
-            if template is None:
-                raise ApiValidationError({"template": ["no such active template"]})
+        template = values.get("template")
         try:
-            message = mediation.ticket_reply(
+            message = replies.ticket_reply(
                 ticket,
                 author=request.user,
                 audience=values["audience"],
@@ -81,6 +116,6 @@ class TicketMessagesApi(APIView):
                 template=template,
                 await_answer=values["await_answer"],
             )
-        except (mediation.MediationError, TemplateError, ValueError) as exc:
+        except (parties.MediationError, TemplateError, ValueError) as exc:
             raise ApiValidationError({"detail": [str(exc)]}) from exc
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -1,7 +1,7 @@
 """REST: ``GET /api/v1/tickets/`` (the queue, same filters and keyset pages as the page) and
 ``GET /api/v1/tickets/{id}/``.
 
-Both read through ``complaints.selectors`` and so through the permission filter: a ticket the
+Both read through ``complaints.tickets.selectors`` and so through the permission filter: a ticket the
 caller may not see is a 404, never a 403 that would confirm it exists. Reads of restricted
 tickets are audited.
 """
@@ -19,10 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from complaints.api.serializers import TypeLabelField
 from complaints.audit import audit_ticket_read, ticket_is_audited
 from complaints.models import Ticket
 from complaints.permissions import tickets_visible_to
-from complaints.selectors import (
+from complaints.tickets.selectors import (
     PAGE_SIZE,
     SORTS,
     QueueFilters,
@@ -42,11 +43,13 @@ class TicketCustomerSerializer(serializers.Serializer):
 class TicketSerializer(serializers.ModelSerializer):
     customer = TicketCustomerSerializer(read_only=True, allow_null=True)
     assignee = serializers.SerializerMethodField()
+    type_label = TypeLabelField()
 
     class Meta:
         model = Ticket
         fields = [
-            "id", "kind", "status", "subject", "type", "taxonomy", "resource", "customer",
+            "id", "kind", "status", "subject", "type", "type_label", "taxonomy", "resource",
+            "customer",
             "assignee", "needs_triage", "evidence_status", "event_count", "report_count",
             "first_event_at", "last_event_at", "created_at", "updated_at", "resolved_at",
             "customer_replied", "last_customer_reply_at", "last_agent_reply_at",
@@ -69,7 +72,20 @@ class TicketDetailSerializer(TicketSerializer):
         return ticket.service.label if ticket.service_id and ticket.service else None
 
 
-_LIST_PARAMETERS = [
+class TicketQuerySerializer(serializers.Serializer):
+    """The queue's typed query parameters, checked strictly before the queue's own parsing
+    (which is lenient for the page's form): a value of the wrong type or outside the choices
+    is a 400 naming it, never a filter silently dropped. Blank means not given."""
+
+    sla = serializers.ChoiceField(choices=["breached", "due_soon"], required=False)
+    replied = serializers.BooleanField(
+        required=False, help_text="The customer's last message is newer than ours"
+    )
+    sort = serializers.ChoiceField(choices=list(SORTS), required=False)
+
+
+_LIST_PARAMETERS: list[OpenApiParameter | type[serializers.Serializer]] = [
+    TicketQuerySerializer,
     OpenApiParameter(
         "status", str, many=True, description="Status; 'active' = any open (default), 'any' = all"
     ),
@@ -78,12 +94,9 @@ _LIST_PARAMETERS = [
     OpenApiParameter("customer", str, description="Customer external id or name fragment"),
     OpenApiParameter("assignee", str, description="'me', 'unassigned' or a username"),
     OpenApiParameter("age", str, description="'<24h' created within, '>7d' older than (h, d, w)"),
-    OpenApiParameter("sla", str, enum=["breached", "due_soon"]),
-    OpenApiParameter("replied", bool, description="The customer's last message is newer than ours"),
     OpenApiParameter("reporter", str, description="Reporter address, name or organisation"),
     OpenApiParameter("ip", str, description="IP or CIDR: tickets with an event inside it"),
     OpenApiParameter("q", str, description="Full text over subject, evidence and messages"),
-    OpenApiParameter("sort", str, enum=list(SORTS)),
     OpenApiParameter("after", str, description="Cursor from the previous page's 'next'"),
 ]
 
@@ -114,9 +127,13 @@ class TicketListApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
+        typed = TicketQuerySerializer(data=request.query_params)
         filters = QueueFilters.from_query(request.query_params)
-        if filters.errors:
-            raise serializers.ValidationError(filters.errors)
+        typed.is_valid()
+        # The queue's own words first: they name the values it takes.
+        errors = {**typed.errors, **{name: [text] for name, text in filters.errors.items()}}
+        if errors:
+            raise serializers.ValidationError(errors)  # every one at once
         page = ticket_queue_page(
             request.user, filters, after=request.query_params.get("after", "")[:100]
         )

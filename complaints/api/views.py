@@ -23,12 +23,11 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, parsers, permissions, status, viewsets
+from rest_framework import exceptions, mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
@@ -39,18 +38,20 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.authentication import HashedTokenAuthentication
 from complaints.api import serializers as s
-from complaints.api.authentication import ReporterPrincipal, ReporterTokenAuthentication
-from complaints.models import Receipt, Report
-from complaints.parsers.base import ParseError
-from complaints.parsers.xarf import parse_xarf_json
-from complaints.receiving import TooLarge
-from complaints.report_selectors import (
+from complaints.api.authentication import ReporterTokenAuthentication
+from complaints.intake.receiving import TooLarge
+from complaints.intake.reporter_tokens import ReporterPrincipal
+from complaints.intake.schema import SimpleReportSerializer
+from complaints.intake.selectors import (
     can_submit_reports,
     report_events,
     report_ticket_ids,
     reports_visible_to,
 )
-from complaints.submissions import report_submit, simple_report_submit
+from complaints.intake.submissions import report_submit, simple_report_submit
+from complaints.models import Receipt, Report
+from complaints.parsers.base import ParseError
+from complaints.parsers.xarf import parse_xarf_json
 
 MAX_JSON_DEPTH_ERROR = "JSON nested too deeply."
 
@@ -180,6 +181,60 @@ class ReportPagination(CursorPagination):
     max_page_size = 200
     page_size_query_param = "page_size"
 
+    def get_page_size(self, request: Request) -> int:
+        """``page_size`` from 1 to ``max_page_size``, blank for the default. DRF would fall
+        back to the default for anything else without a word, and the client would page
+        wrongly; ``ReportQuerySerializer`` has already named a bad one with the filters."""
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        return _page_size(raw)
+
+
+def _page_size(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= ReportPagination.max_page_size):
+        raise exceptions.ValidationError(
+            {"page_size": [f"A whole number from 1 to {ReportPagination.max_page_size}."]}
+        )
+    return int(raw)
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    """The reports list's query parameters, checked together so a bad filter and a bad page
+    size are named in one answer; an unknown status is a 400, not an empty page. Blank
+    means not given."""
+
+    status = serializers.ChoiceField(choices=Report.Status.choices, required=False)
+    format = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Parser name (arf, xarf, api, ...)",
+    )
+    page_size = serializers.IntegerField(
+        min_value=1,
+        max_value=ReportPagination.max_page_size,
+        required=False,
+        help_text="Number of results to return per page.",
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors: dict[str, Any] = {}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail)  # type: ignore[arg-type]
+            value = None
+        raw = data.get("page_size", "")
+        if raw != "" and "page_size" not in errors:
+            try:
+                _page_size(raw)  # digits only: no "5.0", " 5" or full-width digits
+            except exceptions.ValidationError as exc:
+                errors.update(exc.detail)  # type: ignore[arg-type]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
 
 # --- the endpoints ---------------------------------------------------------------------------
 
@@ -200,13 +255,7 @@ the original report's id with `"duplicate": true`. Bodies over the size limit an
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary="List reports",
-        parameters=[
-            OpenApiParameter("status", str, enum=[c for c, _ in Report.Status.choices]),
-            OpenApiParameter("format", str, description="Parser name (arf, xarf, api, ...)"),
-        ],
-    ),
+    list=extend_schema(summary="List reports", parameters=[ReportQuerySerializer]),
     retrieve=extend_schema(
         summary="A report with its outcome: events, attribution, tickets",
         responses=s.ReportDetailSerializer,
@@ -244,13 +293,13 @@ class ReportViewSet(
 
     def get_queryset(self) -> QuerySet[Report]:
         qs = reports_visible_to(self.request.user).select_related("reporter")
-        params = self.request.query_params
-        if wanted := params.get("status", "").strip():
-            if wanted not in Report.Status.values:
-                raise exceptions.ValidationError({"status": [f"One of {Report.Status.values}."]})
-            qs = qs.filter(status=wanted)
-        if wanted := params.get("format", "").strip():
-            qs = qs.filter(format=wanted[:32])
+        if self.action == "list":
+            query = ReportQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            if wanted := query.validated_data.get("status"):
+                qs = qs.filter(status=wanted)
+            if wanted := query.validated_data.get("format", "").strip():
+                qs = qs.filter(format=wanted)
         return qs.defer("evidence", "data", "summary")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -267,7 +316,7 @@ class ReportViewSet(
         summary="Submit a report",
         description=SUBMIT_DESCRIPTION,
         request={
-            "application/json": s.SimpleReportSerializer,
+            "application/json": SimpleReportSerializer,
             "message/rfc822": OpenApiTypes.BINARY,
         },
         responses={
@@ -350,7 +399,7 @@ class ReportViewSet(
                     {"xarf": ["The X-ARF report names no source IP address, domain or URL."]}
                 )
             return report_submit(raw=body.raw, **who)
-        serializer = s.SimpleReportSerializer(
+        serializer = SimpleReportSerializer(
             data=data, context={"reporter": principal.reporter if principal else None}
         )
         serializer.is_valid(raise_exception=True)

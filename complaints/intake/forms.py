@@ -14,10 +14,10 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from complaints.api.serializers import (
+from complaints.classification import type_choices
+from complaints.intake.schema import (
     MAX_DESCRIPTION_CHARS,
     MAX_EVIDENCE_CHARS,
-    RSIT_TYPES,
     SimpleReportSerializer,
 )
 from complaints.parsers.api import MAX_RESOURCES
@@ -78,7 +78,7 @@ class NewComplaintForm(forms.Form):
     organisation = forms.CharField(required=False, max_length=200)
     type = forms.ChoiceField(
         required=False,
-        choices=[("", "— classification —"), *[(t, t) for t in RSIT_TYPES]],
+        choices=[("", "— classification —"), *type_choices()],
         label="Classification",
     )
     resources = forms.CharField(

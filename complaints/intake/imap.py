@@ -1,6 +1,6 @@
 """IMAP polling of one abuse mailbox: fetch, commit the raw reports, only then acknowledge.
 
-``mailbox_poll(mailbox_id)`` is the whole channel (DESIGN.md "How data flows", step 1):
+``mailbox_poll(mailbox_id)`` is the whole channel (docs/architecture.md "The path of a report", step 1):
 
 1. Take the mailbox's lock in Redis, so two polls of one mailbox never overlap (a slow poll
    and the next minute's task, two workers, the admin's "Poll now").
@@ -23,6 +23,12 @@
    expected and are not raised: the next minute's poll is the retry.
 
 No transaction is open while the network is used: each batch commits on its own.
+
+Where the arrivals go is the poll's ``Receiver``: the intake's reports by default; a desk
+that owns a mailbox (the legal desk's, docs/architecture.md "Legal desk") passes its own,
+and its mail then never becomes a report, a ticket or an acknowledgement. The receiver's
+``receive`` commits the bytes before the poll acknowledges them, as ``reports_receive``
+does, so promise 1 holds for every receiver.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -45,7 +51,8 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from complaints.mailboxes import (
+from complaints.intake.mailboxes import (
+    mailbox_owner,
     mailbox_password,
     mailbox_poll_failed,
     mailbox_poll_started,
@@ -53,8 +60,8 @@ from complaints.mailboxes import (
     mailbox_uidvalidity_record,
     reports_quarantine_too_large,
 )
+from complaints.intake.receiving import Arrival, Received, reports_receive
 from complaints.models import Mailbox
-from complaints.receiving import Arrival, reports_receive
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +72,7 @@ _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 @dataclass
 class PollResult:
     """What one poll did; ``status`` is ok, error, busy (another poll holds the lock),
-    disabled or missing."""
+    disabled, claimed (another desk reads the mailbox) or missing."""
 
     mailbox_id: int
     status: str = "ok"
@@ -89,14 +96,50 @@ class PollError(Exception):
     """An expected failure, with the one-line reason recorded on the mailbox."""
 
 
+@dataclass(frozen=True)
+class Receiver:
+    """Where a poll's arrivals go. ``receive(arrivals, queue)`` commits them and answers one
+    ``Received`` per arrival ("new", "duplicate" or "refetch"); ``too_large(arrivals,
+    answers)`` records, in the same transaction, that the new ones are bounded prefixes of
+    messages over ``REPORT_MAX_BYTES``."""
+
+    receive: Callable[[Sequence[Arrival], bool], list[Received]]
+    too_large: Callable[[Sequence[Arrival], list[Received]], None]
+
+
+def _reports_too_large(arrivals: Sequence[Arrival], answers: list[Received]) -> None:
+    for arrival, answer in zip(arrivals, answers, strict=True):
+        if answer.outcome == "new":
+            reports_quarantine_too_large(
+                report_ids=[answer.report_id],
+                detail=(
+                    f"{arrival.data['size']} bytes is over the limit of "
+                    f"{settings.REPORT_MAX_BYTES}; the first {arrival.data['kept_bytes']} "
+                    "bytes are kept"
+                ),
+            )
+
+
+REPORTS = Receiver(
+    receive=lambda arrivals, queue: reports_receive(arrivals, queue=queue),
+    too_large=_reports_too_large,
+)
+
+
 # --- the poll ---------------------------------------------------------------------------
 
 
 def mailbox_poll(
-    mailbox_id: int, *, queue: bool = True, include_disabled: bool = False
+    mailbox_id: int,
+    *,
+    queue: bool = True,
+    include_disabled: bool = False,
+    receiver: Receiver = REPORTS,
 ) -> PollResult:
     """Poll one mailbox once; see the module docstring. ``queue=False`` leaves processing
-    of the new reports to the caller (the ``poll_mailboxes`` command runs it in-process)."""
+    of the new reports to the caller (the ``poll_mailboxes`` command runs it in-process);
+    ``receiver`` says where the arrivals go (the intake's reports unless a desk owns the
+    mailbox)."""
     result = PollResult(mailbox_id=mailbox_id)
     mailbox = Mailbox.objects.filter(pk=mailbox_id).first()
     if mailbox is None:
@@ -105,6 +148,10 @@ def mailbox_poll(
     if not mailbox.enabled and not include_disabled:
         result.status = "disabled"
         return result
+    if receiver is REPORTS and (owner := mailbox_owner(mailbox_id)) is not None:
+        result.status = "claimed"  # another desk's mailbox: never the abuse intake's
+        result.error = f"read by the {owner} desk"
+        return result
     lock = mailbox_lock(mailbox_id)
     if not lock.acquire(blocking=False):
         result.status = "busy"
@@ -112,7 +159,7 @@ def mailbox_poll(
     try:
         mailbox_poll_started(mailbox_id=mailbox_id)
         try:
-            _poll(mailbox, result, queue=queue, lock=lock)
+            _poll(mailbox, result, queue=queue, lock=lock, receiver=receiver)
         except (PollError, imaplib.IMAP4.error, OSError) as exc:
             result.status = "error"
             result.error = describe_error(exc, mailbox)
@@ -134,7 +181,9 @@ def mailbox_poll(
             lock.release()
 
 
-def _poll(mailbox: Mailbox, result: PollResult, *, queue: bool, lock: Any) -> None:
+def _poll(
+    mailbox: Mailbox, result: PollResult, *, queue: bool, lock: Any, receiver: Receiver
+) -> None:
     conn = _connect(mailbox)
     try:
         _login(conn, mailbox)
@@ -169,7 +218,7 @@ def _poll(mailbox: Mailbox, result: PollResult, *, queue: bool, lock: Any) -> No
                 break
             _keep_lock(lock)
             _poll_batch(conn, mailbox, uidvalidity, uids[start : start + batch_size],
-                        capabilities, result, queue=queue)  # fmt: skip
+                        capabilities, result, queue=queue, receiver=receiver)  # fmt: skip
     finally:
         _logout(conn)
 
@@ -183,13 +232,15 @@ def _poll_batch(
     result: PollResult,
     *,
     queue: bool,
+    receiver: Receiver,
 ) -> None:
     sizes = _fetch_sizes(conn, uids)
     limit = settings.REPORT_MAX_BYTES
     oversize = [uid for uid in uids if uid in sizes and sizes[uid] > limit]
     fitting = [uid for uid in uids if uid in sizes and sizes[uid] <= limit]
     if oversize:
-        _receive_oversize(conn, mailbox, uidvalidity, oversize, sizes, capabilities, result)
+        _receive_oversize(conn, mailbox, uidvalidity, oversize, sizes, capabilities, result,
+                          receiver=receiver)  # fmt: skip
     for unit in _units(fitting, sizes, settings.IMAP_FETCH_BYTES):
         bodies = _fetch_bodies(conn, unit, "BODY.PEEK[]")
         arrivals: list[Arrival] = []
@@ -204,11 +255,11 @@ def _poll_batch(
             arrivals.append(_arrival(mailbox, uidvalidity, uid, raw))
         if truncated:
             _receive_oversize(conn, mailbox, uidvalidity, list(truncated), truncated,
-                              capabilities, result)  # fmt: skip
+                              capabilities, result, receiver=receiver)  # fmt: skip
         if not arrivals:
             continue
         result.fetched += len(arrivals)
-        answers = reports_receive(arrivals, queue=queue)
+        answers = receiver.receive(arrivals, queue)
         # The raw reports are committed: only now may the server forget them.
         _count(result, answers)
         _acknowledge(conn, mailbox, [a.uid for a in arrivals if a.uid is not None], capabilities)
@@ -223,8 +274,11 @@ def _receive_oversize(
     sizes: dict[int, int],
     capabilities: frozenset[str],
     result: PollResult,
+    *,
+    receiver: Receiver,
 ) -> None:
-    """Keep a bounded prefix of each oversized message as a quarantined report."""
+    """Keep a bounded prefix of each oversized message as a quarantined report (or what
+    the receiver keeps of it)."""
     keep = settings.IMAP_OVERSIZE_PREFIX_BYTES
     prefixes = _fetch_bodies(conn, uids, f"BODY.PEEK[]<0.{keep}>")
     arrivals = []
@@ -236,17 +290,8 @@ def _receive_oversize(
         return
     result.fetched += len(arrivals)
     with transaction.atomic():
-        answers = reports_receive(arrivals, queue=False)
-        for arrival, answer in zip(arrivals, answers, strict=True):
-            if answer.outcome == "new":
-                reports_quarantine_too_large(
-                    report_ids=[answer.report_id],
-                    detail=(
-                        f"{arrival.data['size']} bytes is over the limit of "
-                        f"{settings.REPORT_MAX_BYTES}; the first {arrival.data['kept_bytes']} "
-                        "bytes are kept"
-                    ),
-                )
+        answers = receiver.receive(arrivals, False)
+        receiver.too_large(arrivals, answers)
     _count(result, answers, quarantined=True)
     _acknowledge(conn, mailbox, [a.uid for a in arrivals if a.uid is not None], capabilities)
     result.acknowledged += len(arrivals)

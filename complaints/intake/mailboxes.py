@@ -1,22 +1,23 @@
 """Mailbox services: creating and configuring the polled mailboxes, and the poll's record.
 
-Every write to a Mailbox row goes through here — the admin, the poll (``complaints.imap``),
+Every write to a Mailbox row goes through here — the admin, the poll (``complaints.intake.imap``),
 the tasks and the management command call these functions. The password is only ever
 stored encrypted (``trustsafety.crypto``) and read back by :func:`mailbox_password`, at
 the moment of logging in; nothing else decrypts it.
 
-The network side of polling lives in ``complaints.imap``; this module holds no I/O.
+The network side of polling lives in ``complaints.intake.imap``; this module holds no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.filing_rows import clean
+from complaints.intake.filing.rows import clean
+from complaints.intake.tasks import mailbox_poll_task
 from complaints.models import Mailbox, Report
 from trustsafety import crypto
 
@@ -109,8 +110,29 @@ def mailboxes_reencrypt_passwords() -> int:
 # --- the poll's record ---------------------------------------------------------------------
 
 
+# --- mailboxes another desk owns ------------------------------------------------------------
+# A desk that reads a Mailbox with its own receiver (the legal desk's) claims it here, from
+# its AppConfig.ready, so the intake needs no import of it. The abuse poll never reads a
+# claimed mailbox, whatever its ``enabled`` switch says: a switch turned back on in the
+# admin must not pour a gagged subpoena into the abuse queue.
+_CLAIMS: dict[str, Callable[[], Iterable[int]]] = {}
+
+
+def mailbox_claims_register(owner: str, claimed_ids: Callable[[], Iterable[int]]) -> None:
+    """``claimed_ids`` answers, when asked, the ids of the mailboxes ``owner`` reads."""
+    _CLAIMS[owner] = claimed_ids
+
+
+def mailbox_owner(mailbox_id: int) -> str | None:
+    """The desk that claims the mailbox, or None when it is the intake's."""
+    return next((owner for owner, ids in _CLAIMS.items() if mailbox_id in set(ids())), None)
+
+
 def mailbox_ids_enabled() -> list[int]:
-    return list(Mailbox.objects.filter(enabled=True).order_by("pk").values_list("pk", flat=True))
+    """The mailboxes the abuse poll reads: enabled, and claimed by no other desk."""
+    claimed = {pk for ids in _CLAIMS.values() for pk in ids()}
+    enabled = Mailbox.objects.filter(enabled=True).exclude(pk__in=claimed)
+    return list(enabled.order_by("pk").values_list("pk", flat=True))
 
 
 def mailboxes_poll_queue(mailbox_ids: Iterable[int]) -> int:
@@ -119,8 +141,6 @@ def mailboxes_poll_queue(mailbox_ids: Iterable[int]) -> int:
     A poll that waits longer than a minute in the queue is dropped by the broker
     (``expires``): the next minute's fan-out queues a fresh one, so a slow worker never
     accumulates a backlog of polls of the same mailbox."""
-    from complaints.tasks import mailbox_poll_task
-
     ids = list(mailbox_ids)
 
     def send() -> None:

@@ -14,7 +14,10 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
+from accounts import roles
+from complaints.intake.tasks import reports_process_task
 from complaints.models import Report
+from complaints.permissions import reports_reaching_only_visible
 
 logger = logging.getLogger(__name__)
 
@@ -24,21 +27,21 @@ class NotQuarantined(Exception):
 
 
 def _queue(report_ids: list[int]) -> None:
-    from complaints.tasks import reports_process_task
-
     batch = settings.INGEST_BATCH_SIZE
     for start in range(0, len(report_ids), batch):
         reports_process_task.delay(report_ids[start : start + batch])
 
 
-def _release(query: dict[str, object], actor_id: int | None) -> list[int]:
+def _release(
+    query: dict[str, object], actor_id: int | None, user: roles.AnyUser | None = None
+) -> list[int]:
     with transaction.atomic():
-        ids = list(
-            Report.objects.select_for_update(skip_locked=True)
-            .filter(status=Report.Status.QUARANTINED, **query)
-            .order_by("pk")
-            .values_list("pk", flat=True)
+        candidates = Report.objects.select_for_update(skip_locked=True).filter(
+            status=Report.Status.QUARANTINED, **query
         )
+        if user is not None:
+            candidates = reports_reaching_only_visible(user, candidates)
+        ids = list(candidates.order_by("pk").values_list("pk", flat=True))
         if ids:
             Report.objects.filter(pk__in=ids, status=Report.Status.QUARANTINED).update(
                 status=Report.Status.RECEIVED,
@@ -49,7 +52,7 @@ def _release(query: dict[str, object], actor_id: int | None) -> list[int]:
                 processed_at=None,
             )
             logger.info("reprocessing %d quarantined report(s) (by user %s)", len(ids), actor_id)
-            transaction.on_commit(lambda: _queue(ids))
+            transaction.on_commit(lambda: _queue(ids), robust=True)  # else the sweeper's
     return ids
 
 
@@ -60,6 +63,11 @@ def report_reprocess(report_id: int, *, actor_id: int | None = None) -> int:
     return report_id
 
 
-def reports_reprocess(reason: str | None = None, *, actor_id: int | None = None) -> list[int]:
-    """Reprocess every quarantined report (of ``reason`` when given); returns their ids."""
-    return _release({"quarantine_reason": reason} if reason else {}, actor_id)
+def reports_reprocess(
+    reason: str | None = None, *, actor_id: int | None = None, user: roles.AnyUser | None = None
+) -> list[int]:
+    """Reprocess every quarantined report (of ``reason`` when given) that ``user`` may see
+    (None: all of them, the system's own use); returns their ids. A person's "reprocess
+    all" must neither touch nor count a restricted case's quarantined mail."""
+    query: dict[str, object] = {"quarantine_reason": reason} if reason else {}
+    return _release(query, actor_id, user)

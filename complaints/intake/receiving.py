@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
-from complaints.bulk_sql import defaults_sql, json_text
+from complaints.intake.filing.bulk_sql import defaults_sql
+from complaints.intake.storable import json_text, text_storable
+from complaints.intake.tasks import reports_process_task
 from complaints.models import Mailbox, Receipt, Report, ReporterToken
 from trustsafety.pg_arrays import array_literal
 
@@ -34,6 +38,9 @@ class Arrival:
     submitted_by_id: int | None = None
     reporter_token: ReporterToken | None = None
     data: dict = field(default_factory=dict)  # channel facts kept on a new report
+    # When it arrived, when that was before now: a mail archive imported later, the demo's
+    # scenarios. Its SLA clocks start then (complaints.tickets.clocks), never earlier.
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ def reports_receive(arrivals: Sequence[Arrival], *, queue: bool = True) -> list[
     """Store arrivals; return one answer per arrival, in order.
 
     Oversized input is refused (the API answers 413; a mailbox message is quarantined by
-    storing only a bounded prefix, see ``complaints.imap``)."""
+    storing only a bounded prefix, see ``complaints.intake.imap``)."""
     for arrival in arrivals:
         if len(arrival.raw) > settings.REPORT_MAX_BYTES:
             raise TooLarge(
@@ -61,7 +68,9 @@ def reports_receive(arrivals: Sequence[Arrival], *, queue: bool = True) -> list[
         answers = _receive_batch(arrivals)
         new_ids = [answer.report_id for answer in answers if answer.outcome == "new"]
         if queue and new_ids:
-            transaction.on_commit(lambda: _queue_processing(new_ids))
+            # The reports are committed: a broker error must not turn that into a failed
+            # answer (the sweeper queues reports never started).
+            transaction.on_commit(lambda: _queue_processing(new_ids), robust=True)
     return answers
 
 
@@ -149,8 +158,9 @@ def _reports_insert(new: list[tuple[str, Arrival]]) -> dict[str, int]:
         cursor.execute(
             f"""
             INSERT INTO complaints_report ({_REPORT_COLUMNS}{columns})
-            SELECT u.sha256, u.size, u.data::jsonb, now(){values}
-              FROM unnest(%s::text[], %s::int[], %s::text[]) AS u(sha256, size, data)
+            SELECT u.sha256, u.size, u.data::jsonb, coalesce(u.received_at, now()){values}
+              FROM unnest(%s::text[], %s::int[], %s::text[], %s::timestamptz[])
+                   AS u(sha256, size, data, received_at)
             ON CONFLICT (sha256) DO UPDATE SET size = EXCLUDED.size
             RETURNING id, sha256, xmax = 0
             """,  # noqa: S608 - column names come from the model, values are parameters
@@ -159,6 +169,7 @@ def _reports_insert(new: list[tuple[str, Arrival]]) -> dict[str, int]:
                 array_literal(digest for digest, _ in new),
                 array_literal(len(arrival.raw) for _, arrival in new),
                 array_literal(json_text(arrival.data) for _, arrival in new),
+                array_literal(_arrived(arrival) for _, arrival in new),
             ],
         )
         returned = cursor.fetchall()
@@ -170,7 +181,9 @@ def _reports_insert(new: list[tuple[str, Arrival]]) -> dict[str, int]:
         ) as copy:
             for digest, arrival in new:
                 if digest in inserted:
-                    copy.write_row((created[digest], arrival.raw, arrival.filename[:255]))
+                    copy.write_row(
+                        (created[digest], arrival.raw, text_storable(arrival.filename[:255]))
+                    )
     return created
 
 
@@ -186,11 +199,14 @@ def _receipts_insert(receipts: list[tuple[int, Arrival, bool]]) -> list[int]:
             f"""
             INSERT INTO complaints_receipt ({_RECEIPT_COLUMNS}{columns})
             SELECT u.report_id, u.channel, u.outcome, u.mailbox_id, u.uidvalidity, u.uid,
-                   u.path, u.submitted_by_id, u.reporter_token_id, now(){values}
+                   u.path, u.submitted_by_id, u.reporter_token_id,
+                   coalesce(u.received_at, now()){values}
               FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[],
-                          %s::bigint[], %s::text[], %s::bigint[], %s::bigint[])
+                          %s::bigint[], %s::text[], %s::bigint[], %s::bigint[],
+                          %s::timestamptz[])
                    WITH ORDINALITY AS u(report_id, channel, outcome, mailbox_id, uidvalidity,
-                                        uid, path, submitted_by_id, reporter_token_id, ord)
+                                        uid, path, submitted_by_id, reporter_token_id,
+                                        received_at, ord)
              ORDER BY u.ord
             RETURNING id
             """,  # noqa: S608 - column names come from the model, values are parameters
@@ -202,19 +218,28 @@ def _receipts_insert(receipts: list[tuple[int, Arrival, bool]]) -> list[int]:
                 array_literal(a.mailbox.pk if a.mailbox else None for _, a, _ in receipts),
                 array_literal(arrival.uidvalidity for _, arrival, _ in receipts),
                 array_literal(arrival.uid for _, arrival, _ in receipts),
-                array_literal(arrival.path[:1024] for _, arrival, _ in receipts),
+                array_literal(text_storable(arrival.path[:1024]) for _, arrival, _ in receipts),
                 array_literal(arrival.submitted_by_id for _, arrival, _ in receipts),
                 array_literal(
                     a.reporter_token.pk if a.reporter_token else None for _, a, _ in receipts
                 ),
+                array_literal(_arrived(arrival) for _, arrival, _ in receipts),
             ],
         )
         return [receipt_id for (receipt_id,) in cursor.fetchall()]
 
 
-def _queue_processing(report_ids: list[int]) -> None:
-    from complaints.tasks import reports_process_task
+def _arrived(arrival: Arrival) -> datetime | None:
+    """The arrival's own time (None: now), never in the future."""
+    at = arrival.received_at
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        raise ValueError("an arrival's time must be timezone-aware")
+    return min(at, timezone.now())
 
+
+def _queue_processing(report_ids: list[int]) -> None:
     batch = settings.INGEST_BATCH_SIZE
     for start in range(0, len(report_ids), batch):
         reports_process_task.delay(report_ids[start : start + batch])

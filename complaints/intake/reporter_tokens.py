@@ -2,13 +2,15 @@
 
 A reporter token is a bearer key shown once; only its SHA-256 is stored, so a database leak
 leaks no working token. Keys carry the visible prefix ``tsr_`` so the API can tell them from
-agents' user tokens (``tsd_``) before looking either up.
+agents' user tokens (``tsd_``) before looking either up. A request authenticated by such a
+token is made by a ``ReporterPrincipal``, which holds no role.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,3 +54,24 @@ def reporter_token_revoke(token: ReporterToken) -> None:
     ReporterToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+@dataclass
+class ReporterPrincipal:
+    """The authenticated reporter behind a request (stands in for ``request.user``)."""
+
+    reporter: Reporter
+    token: ReporterToken
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_staff: bool = False
+    is_superuser: bool = False
+    pk: None = None
+    # accounts.roles caches role names here: a reporter holds none.
+    _tsd_roles: frozenset[str] = field(default_factory=frozenset)
+
+    def get_username(self) -> str:
+        return f"reporter:{self.reporter.address}"
+
+    def __str__(self) -> str:
+        return self.get_username()

@@ -1,9 +1,15 @@
 """Read queries and access rules for reports, shared by the REST API, the intake pages and
-the quarantine, so each applies one permission filter.
+the quarantine, so each applies one permission filter (the reach rule itself,
+``reports_reaching_only_visible``, is ``complaints.permissions``': the ticket pages apply it
+too).
 
 Who sees which report:
-- agents, leads and admins: every report except those feeding a restricted ticket (legal,
-  investigations) whose role they do not hold;
+- agents, leads and admins: a report only when *every* ticket it reaches is one they may
+  see (``complaints.permissions``). A report reaches a ticket through its events (what it
+  complained about) and through the messages it became (a reply or bounce threaded onto a
+  ticket by ``complaints.mediation.inbound`` has no event at all, only ``Message.report``): a
+  customer's answer to an investigation, or a bounce of a legal case's mail, is the
+  restricted case's mail whatever else it mentions;
 - an outside reporter (API token): only the reports it submitted itself, i.e. those with a
   receipt made with one of its tokens;
 - anyone else: none.
@@ -16,7 +22,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts import roles
+from complaints.intake.reporter_tokens import ReporterPrincipal
 from complaints.models import Event, Receipt, Report, Reporter
+from complaints.permissions import reports_reaching_only_visible
 
 REPORT_SUBMITTERS = frozenset({roles.AGENT, roles.LEAD, roles.ADMIN})
 QUARANTINE_VIEWERS = frozenset({roles.LEAD, roles.ADMIN})
@@ -26,8 +34,6 @@ MAX_EVENTS_SHOWN = 500
 
 def reporter_of(user: object) -> Reporter | None:
     """The ``Reporter`` behind an API request authenticated by a reporter token, else None."""
-    from complaints.api.authentication import ReporterPrincipal
-
     return user.reporter if isinstance(user, ReporterPrincipal) else None
 
 
@@ -51,10 +57,7 @@ def reports_visible_to(user: object) -> QuerySet[Report]:
         return Report.objects.filter(Exists(own))
     if not can_submit_reports(user):  # type: ignore[arg-type]
         return Report.objects.none()
-    held = roles.roles_of(user)  # type: ignore[arg-type]
-    restricted = Event.objects.filter(report=OuterRef("pk"), ticket__restricted_group__gt="")
-    restricted = restricted.exclude(ticket__restricted_group__in=held)
-    return Report.objects.filter(~Exists(restricted))
+    return reports_reaching_only_visible(user, Report.objects.all())  # type: ignore[arg-type]
 
 
 def report_events(report: Report, limit: int = MAX_EVENTS_SHOWN) -> list[Event]:
@@ -78,10 +81,18 @@ class QuarantinePage:
     next_before: int | None  # the keyset cursor of the next (older) page
 
 
-def quarantine_counts() -> list[tuple[str, int]]:
-    """(reason, count) of quarantined reports, most frequent first."""
+def _quarantined(user: roles.AnyUser | None) -> QuerySet[Report]:
+    """Quarantined reports, without those ``user`` may not see (None: all of them, for the
+    system's own use). A reply threaded onto a restricted case and quarantined later stays
+    that case's mail."""
+    quarantined = Report.objects.filter(status=Report.Status.QUARANTINED)
+    return quarantined if user is None else reports_reaching_only_visible(user, quarantined)
+
+
+def quarantine_counts(*, user: roles.AnyUser | None = None) -> list[tuple[str, int]]:
+    """(reason, count) of quarantined reports ``user`` may see, most frequent first."""
     rows = (
-        Report.objects.filter(status=Report.Status.QUARANTINED)
+        _quarantined(user)
         .values("quarantine_reason")
         .annotate(n=Count("id"))
         .order_by("-n", "quarantine_reason")
@@ -90,16 +101,22 @@ def quarantine_counts() -> list[tuple[str, int]]:
 
 
 def quarantine_page(
-    *, reason: str = "", before: int | None = None, size: int = 50
+    *,
+    reason: str = "",
+    before: int | None = None,
+    size: int = 50,
+    user: roles.AnyUser | None = None,
 ) -> QuarantinePage:
-    """Quarantined reports, newest first, keyset-paginated by id (``before``: exclusive)."""
-    query = Q(status=Report.Status.QUARANTINED)
+    """Quarantined reports ``user`` may see, newest first, keyset-paginated by id
+    (``before``: exclusive)."""
+    query = Q()
     if reason:
         query &= Q(quarantine_reason=reason)
     if before is not None:
         query &= Q(pk__lt=before)
     rows = list(
-        Report.objects.filter(query)
+        _quarantined(user)
+        .filter(query)
         .defer("evidence", "data", "summary")
         .order_by("-pk")[: size + 1]
     )

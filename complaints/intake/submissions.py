@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from complaints.intake.receiving import Arrival, Received, reports_receive
 from complaints.models import Receipt, ReporterToken
 from complaints.parsers.api import canonical_bytes
-from complaints.receiving import Arrival, Received, reports_receive
 
 
 def report_submit(

@@ -18,11 +18,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from complaints.intake_forms import NewComplaintForm
-from complaints.models import Receipt, Report, ReportRaw
-from complaints.quarantine import NotQuarantined, report_reprocess, reports_reprocess
-from complaints.receiving import TooLarge
-from complaints.report_selectors import (
+from complaints.intake.forms import NewComplaintForm
+from complaints.intake.quarantine import NotQuarantined, report_reprocess, reports_reprocess
+from complaints.intake.receiving import TooLarge
+from complaints.intake.selectors import (
     can_reprocess,
     can_submit_reports,
     can_view_quarantine,
@@ -32,7 +31,9 @@ from complaints.report_selectors import (
     report_ticket_ids,
     reports_visible_to,
 )
-from complaints.submissions import report_submit, simple_report_submit
+from complaints.intake.submissions import report_submit, simple_report_submit
+from complaints.models import Receipt, Report, ReportRaw
+from complaints.tickets.evidence_view import RAW_MISSING, report_raw
 
 RAW_PREVIEW_BYTES = 64 * 1024
 MAX_REASON_CHARS = 64
@@ -99,7 +100,12 @@ def _outcome_context(request: HttpRequest, report: Report) -> dict[str, object]:
 @login_required
 def report_detail_view(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _visible_report(request, report_id)
-    # Only the preview's bytes leave the database: a report can be megabytes.
+    return _report_detail(request, report)
+
+
+def _report_detail(request: HttpRequest, report: Report, *, status: int = 200) -> HttpResponse:
+    # Only the preview's bytes leave the database: a report can be megabytes. A report
+    # without stored bytes (see evidence_view.report_raw) is a page that says so.
     head = (
         ReportRaw.objects.filter(report=report)
         .annotate(head=Substr("content", 1, RAW_PREVIEW_BYTES, output_field=BinaryField()))
@@ -109,12 +115,14 @@ def report_detail_view(request: HttpRequest, report_id: int) -> HttpResponse:
     raw = bytes(head or b"")
     context = {
         **_outcome_context(request, report),
+        "raw_missing": head is None,
+        "raw_missing_text": RAW_MISSING,
         "raw_preview": raw.decode("utf-8", errors="replace"),
         "raw_truncated": report.size > RAW_PREVIEW_BYTES,
         "receipts": report.receipts.select_related("mailbox", "submitted_by").order_by("pk")[:20],
         "can_reprocess": can_reprocess(request.user) and report.status == Report.Status.QUARANTINED,
     }
-    return render(request, "complaints/intake/report_detail.html", context)
+    return render(request, "complaints/intake/report_detail.html", context, status=status)
 
 
 @never_cache
@@ -130,7 +138,10 @@ def report_status_view(request: HttpRequest, report_id: int) -> HttpResponse:
 def report_raw_view(request: HttpRequest, report_id: int) -> HttpResponse:
     """The bytes as received, as a download: never rendered or sniffed by the browser."""
     report = _visible_report(request, report_id)
-    response = HttpResponse(bytes(report.raw.content), content_type="application/octet-stream")
+    raw = report_raw(report)
+    if raw is None:  # the report's page, saying so, in place of a file that does not exist
+        return _report_detail(request, report, status=404)
+    response = HttpResponse(bytes(raw.content), content_type="application/octet-stream")
     # Our own file name: the sender's attachment name is attacker text.
     response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.bin"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -168,8 +179,8 @@ def quarantine_view(request: HttpRequest) -> HttpResponse:
     reason = request.GET.get("reason", "")[:MAX_REASON_CHARS]
     before_text = request.GET.get("before", "")
     before = int(before_text) if before_text.isdigit() and len(before_text) < 19 else None
-    page = quarantine_page(reason=reason, before=before)
-    counts = quarantine_counts()
+    page = quarantine_page(reason=reason, before=before, user=request.user)
+    counts = quarantine_counts(user=request.user)
     context = {
         "counts": counts,
         "total": sum(n for _, n in counts),
@@ -188,15 +199,12 @@ def quarantine_reprocess_view(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     reason = source.get("reason", "")[:MAX_REASON_CHARS]
     if request.method == "POST":
-        ids = reports_reprocess(reason or None, actor_id=request.user.pk)
+        ids = reports_reprocess(reason or None, actor_id=request.user.pk, user=request.user)
         label = f"“{reason}”" if reason else "every reason"
         messages.success(request, f"{len(ids)} quarantined report(s) of {label} queued again.")
         return redirect("complaints:quarantine")
-    count = (
-        dict(quarantine_counts()).get(reason, 0)
-        if reason
-        else sum(n for _, n in quarantine_counts())
-    )
+    counts = quarantine_counts(user=request.user)
+    count = dict(counts).get(reason, 0) if reason else sum(n for _, n in counts)
     return render(
         request, "complaints/intake/confirm_reprocess.html", {"reason": reason, "count": count}
     )

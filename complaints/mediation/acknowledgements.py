@@ -1,7 +1,7 @@
 """Acknowledgements to reporters (pipeline step 5), without ever becoming a backscatter source.
 
 A From header costs nothing to forge: answering every complaint would let anyone make the
-desk mail a victim, and answering automatic mail would start mail loops (DESIGN.md promise
+desk mail a victim, and answering automatic mail would start mail loops (docs/architecture.md promise
 8). So a report is acknowledged only when all of these hold:
 
 - it was filed (not quarantined), it is a complaint (not an auto-reply, bounce, DMARC or
@@ -19,11 +19,15 @@ desk mail a victim, and answering automatic mail would start mail loops (DESIGN.
   (MAILER-DAEMON, LISTSERV, majordomo, ``owner-``, ``-request``, no-reply), and not us
   (From in ``DESK_MAIL_DOMAIN`` or ``X-Loop`` naming it);
 - the reporter's address and domain are under their hourly limits (Redis), so even an
-  authenticated flood yields a bounded number of mails.
+  authenticated flood yields a bounded number of mails;
+- the recipient is not the customer of a restricted case (legal, investigations) that the
+  report reaches through its events or the messages it became: a customer who answers an
+  investigation, or reports something themselves, is not told anything automatically
+  (``complaints.restriction``).
 
 At most one acknowledgement per report: the ``message_one_ack_per_report`` constraint holds
 it under retries and concurrent workers. ``Report.acknowledged_at`` is set when the mail is
-actually sent (``complaints.outbound``).
+actually sent (``complaints.mediation.outbound``).
 """
 
 from __future__ import annotations
@@ -42,6 +46,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import BinaryField, F, Func, Value
 
 from complaints import classification
+from complaints.mediation.outbound import (
+    InvalidAddress,
+    MailWithheld,
+    address_validate,
+    message_queue,
+    msgid_clean,
+)
+from complaints.mediation.templating import response_template_render, template_for
 from complaints.models import (
     Event,
     Message,
@@ -52,8 +64,7 @@ from complaints.models import (
     ReportRaw,
     Ticket,
 )
-from complaints.outbound import InvalidAddress, address_validate, message_queue
-from complaints.templating import response_template_render, template_for
+from complaints.restriction import is_to_customer, report_restricted_tickets
 
 logger = logging.getLogger(__name__)
 
@@ -232,8 +243,11 @@ def reports_acknowledge(report_ids: list[int]) -> list[int]:
         except InvalidAddress:
             logger.info("report %s not acknowledged: invalid-address", report.pk)
             continue
+        if _to_restricted_customer(report, to):
+            logger.info("report %s not acknowledged: customer-of-restricted-case", report.pk)
+            continue
         assert headers is not None
-        message_pk = _acknowledge_one(report, to, _value(headers, "Message-ID"))
+        message_pk = _acknowledge_one(report, to, msgid_clean(_value(headers, "Message-ID")))
         if message_pk is not None:
             queued.append(message_pk)
     return queued
@@ -248,7 +262,7 @@ def _acknowledge_one(report: Report, to: str, report_message_id: str) -> int | N
         )
     )
     # An insufficient complaint about our space is answered with the request for evidence
-    # (DESIGN.md evidence check): same one-per-report acknowledgement, different words.
+    # (docs/architecture.md evidence check): same one-per-report acknowledgement, different words.
     asks_evidence = (
         bool(ticket_ids)
         and report.evidence_status == Report.Evidence.INSUFFICIENT
@@ -299,4 +313,17 @@ def _acknowledge_one(report: Report, to: str, report_message_id: str) -> int | N
             )
     except IntegrityError:  # a concurrent run acknowledged it first
         return None
+    except MailWithheld:  # a case restricted meanwhile: the choke point said no
+        logger.info("report %s not acknowledged: customer-of-restricted-case", report.pk)
+        return None
     return message.pk
+
+
+def _to_restricted_customer(report: Report, address: str) -> bool:
+    """Whether ``address`` is the customer's of a restricted ticket the report reaches."""
+    return any(
+        is_to_customer(
+            ticket, visibility=Message.Visibility.REPORTER, party=None, to_address=address
+        )
+        for ticket in report_restricted_tickets(report.pk)
+    )

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from accounts import roles
+from accounts.roles import AnyUser
 from complaints.models import GuidanceArticle
+
+# Who reads the knowledge base pages: the desk's working roles. The teams of restricted and
+# billing cases see the articles of their ticket's type on the ticket page only.
+GUIDANCE_READERS = frozenset({roles.AGENT, roles.LEAD, roles.ADMIN})
+
+
+def can_read_guidance(user: AnyUser) -> bool:
+    return roles.has_any_role(user, GUIDANCE_READERS)
 
 
 def guidance_for_type(type_: str) -> QuerySet[GuidanceArticle]:

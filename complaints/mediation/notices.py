@@ -11,6 +11,8 @@ reports of one ticket cannot both notify.
 Decisions:
 
 - A type without a policy row, or whose row says "agent decides", gets no automatic notice.
+- A restricted case (escalated to investigations, or legal) gets none: its customer must
+  not learn that anyone is looking (``complaints.restriction``).
 - Tickets whose evidence is insufficient get no automatic notice: an agent asks the reporter
   for evidence first. When a later report with evidence joins, that report's reaction sends
   the notice (the ticket still has none).
@@ -19,7 +21,7 @@ Decisions:
   the actions code, not here.
 - The notice goes to ``Customer.abuse_email``, else to ``billing_email``; a customer with
   neither is left to an agent.
-- Evidence is redacted (``complaints.redaction``): the customer never sees the reporter's
+- Evidence is redacted (``complaints.mediation.redaction``): the customer never sees the reporter's
   address or the recipients'; only its own contacts and addresses at its own domains stay.
 """
 
@@ -33,11 +35,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints import classification
+from complaints.mediation.digests import customer_notice_queue
+from complaints.mediation.outbound import InvalidAddress, address_validate
+from complaints.mediation.redaction import redact_for_customer
+from complaints.mediation.selfservice import link_issue
+from complaints.mediation.templating import response_template_render, template_for
 from complaints.models import Event, Message, NoticePolicy, Party, Report, Ticket
 from complaints.models.tickets import OPEN_STATUSES
-from complaints.outbound import InvalidAddress, address_validate
-from complaints.redaction import redact_for_customer
-from complaints.templating import response_template_render, template_for
+from complaints.restriction import contact_withheld_q, ticket_contact_withheld
 from customers.models import Customer, Domain
 
 logger = logging.getLogger(__name__)
@@ -66,6 +71,7 @@ def reports_notify_customers(report_ids: list[int]) -> list[int]:
             status__in=OPEN_STATUSES,
             customer__isnull=False,
         )
+        .exclude(contact_withheld_q())
         .exclude(
             messages__kind=Message.Kind.NOTICE, messages__visibility=Message.Visibility.CUSTOMER
         )
@@ -136,7 +142,7 @@ def _excerpt(ticket: Ticket, report_ids: list[int], keep: set[str]) -> str:
 
 
 def notice_context(ticket: Ticket, customer: Customer, report_ids: list[int]) -> dict[str, object]:
-    """The plain values a notice template sees (``complaints.templating.VARIABLES``)."""
+    """The plain values a notice template sees (``complaints.mediation.templating.VARIABLES``)."""
     keep = customer_keep_set(customer)
     resources: list[str] = []
     total = 0
@@ -186,6 +192,9 @@ def ticket_notify_customer(*, ticket_id: int, report_ids: list[int]) -> int | No
     )
     if ticket is None or ticket.customer is None:
         return None
+    if ticket_contact_withheld(ticket):  # restricted, or its customer under a legal hold
+        logger.info("ticket %s: customer contact withheld, no notice", ticket.pk)
+        return None
     if Message.objects.filter(
         ticket=ticket, kind=Message.Kind.NOTICE, visibility=Message.Visibility.CUSTOMER
     ).exists():
@@ -209,9 +218,6 @@ def ticket_notify_customer(*, ticket_id: int, report_ids: list[int]) -> int | No
     if template is None:
         logger.warning("ticket %s: no active notice template for %r", ticket.pk, ticket.type)
         return None
-    from complaints.mediation import customer_notice_queue
-    from complaints.selfservice import link_issue
-
     # Every notice carries its own signed, expiring self-service link (revocable on the
     # ticket page); a burst of notices to one customer goes out as a digest instead.
     _, self_service_url = link_issue(ticket=ticket, created_by_id=None)

@@ -19,8 +19,8 @@ The life of an outbound message:
    ``MAIL_SEND_MAX_ATTEMPTS`` exhausted marks the row ``failed`` with the reason.
 4. ``messages_requeue_stuck`` (beat) queues again messages left ``queued`` by a lost task.
 
-Headers (DESIGN.md promise 8): every header value taken from data is reduced to one line
-(``complaints.templating.single_line``) and every address validated, so nothing can inject
+Headers (docs/architecture.md promise 8): every header value taken from data is reduced to one line
+(``complaints.mediation.templating.single_line``) and every address validated, so nothing can inject
 headers. Mail written by the desk rather than by a person carries ``Auto-Submitted``
 (RFC 3834: ``auto-replied`` for acknowledgements, which answer a message;
 ``auto-generated`` otherwise) and ``X-Auto-Response-Suppress: All``; every message carries
@@ -51,8 +51,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from complaints.mediation.tasks import message_send_task
+from complaints.mediation.templating import plain_body, single_line
 from complaints.models import Message, Party, Report, ResponseTemplate, Ticket
-from complaints.templating import plain_body, single_line
+from complaints.restriction import customer_mail_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,8 @@ ROLE_CODES = {
 _ROLE_OF_CODE = {code: role for role, code in ROLE_CODES.items()}
 _TOKEN_SALT = "complaints.outbound.reply_token"  # noqa: S105 - an HMAC salt, not a secret
 _TOKEN = re.compile(r"^(?P<ticket>[1-9][0-9]{0,17})-(?P<role>[a-z])-(?P<mac>[0-9a-f]{20})$")
-_MSGID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+# No control characters: a NUL cannot be stored, a CR or LF would start a header.
+_MSGID = re.compile(r"^<[^<>\s@\x00-\x1f\x7f]+@[^<>\s@\x00-\x1f\x7f]+>$")
 MAX_RETRY_DELAY = 1800  # below the broker's visibility timeout, or a waiting retry is redelivered
 
 
@@ -84,6 +87,15 @@ class TemporarySendError(SendError):
 
 class PermanentSendError(SendError):
     """Never going to work for this message: record it as failed."""
+
+
+class MailWithheld(ValueError):
+    """Mail to the customer of a restricted case that nobody on the case wrote by hand
+    (``complaints.restriction.customer_mail_refusal``): refused, with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 # --- addresses and tokens ----------------------------------------------------------------
@@ -179,7 +191,15 @@ def message_queue(
     author_id: int | None = None,
 ) -> Message:
     """Create an outbound message ``queued`` and send it once the caller's transaction
-    commits. Raises ``InvalidAddress`` for a recipient that is not one valid address."""
+    commits. Raises ``InvalidAddress`` for a recipient that is not one valid address, and
+    ``MailWithheld`` for mail to the customer of a restricted case that is not written by
+    hand by someone on the case (the one choke point of ``complaints.restriction``)."""
+    refusal = customer_mail_refusal(
+        ticket=ticket, visibility=visibility, party=party, to_address=to_address,
+        author_id=author_id,
+    )  # fmt: skip
+    if refusal:
+        raise MailWithheld(refusal)
     message = Message.objects.create(
         ticket=ticket,
         report=report,
@@ -211,8 +231,6 @@ def _inflight_key(message_id: int) -> str:
 def messages_enqueue(message_ids: list[int], *, delay: int = 0) -> None:
     """Hand messages to the ``complaints.message_send`` task, marking them in flight so the
     sweeper leaves them alone while a task (or a delayed retry) is pending."""
-    from complaints.tasks import message_send_task
-
     timeout = delay + settings.MAIL_STUCK_AFTER_SECONDS
     cache.set_many({_inflight_key(pk): 1 for pk in message_ids}, timeout=timeout)
     for pk in message_ids:
@@ -276,8 +294,9 @@ def _send_lock(message_id: int) -> Iterator[bool]:
 
 def message_send(*, message_id: int) -> str:
     """Send one queued message. Returns "sent", "failed" (permanently, reason recorded),
-    "skipped" (not queued any more) or "busy" (another worker is sending it); raises
-    ``TemporarySendError`` when the task should retry later."""
+    "withheld" (to the customer of a case restricted since it was queued: recorded as
+    failed with the reason), "skipped" (not queued any more) or "busy" (another worker is
+    sending it); raises ``TemporarySendError`` when the task should retry later."""
     if connection.in_atomic_block:
         raise RuntimeError("message_send must not run inside a transaction")
     with _send_lock(message_id) as locked:
@@ -288,7 +307,14 @@ def message_send(*, message_id: int) -> str:
         ).update(attempts=F("attempts") + 1)
         if not claimed:
             return "skipped"
-        message = Message.objects.select_related("party").get(pk=message_id)
+        message = Message.objects.select_related("party", "ticket__customer").get(pk=message_id)
+        refusal = customer_mail_refusal(
+            ticket=message.ticket, visibility=message.visibility, party=message.party,
+            to_address=message.to_address, author_id=message.author_id,
+        )  # fmt: skip
+        if refusal:
+            _fail(message_id, refusal)
+            return "withheld"
         if not message.message_id:  # a row queued without one by other code
             Message.objects.filter(pk=message_id, message_id__isnull=True).update(
                 message_id=message_id_new()

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from complaints.parsers.util import sub_from_run_starts
+
 REDACTED = "[redacted]"
 
 # Local part: RFC 5322 atext (plus dots) and Unicode letters (RFC 6531), less the characters
@@ -26,6 +28,18 @@ _ADDRESS = re.compile(
     r"(?:@|%40)"
     r"(?P<domain>(?:[\w-]+\.)+[\w-]{2,63})",
     re.IGNORECASE,
+)
+# The same, started only where a run of local-part characters starts, so that a long run
+# with no "@" after it is scanned once, not from each of its characters (quadratic); see
+# ``matches_from_run_starts`` for why the matches are the same.
+_ADDRESS_AT_RUN_START = re.compile(rf"(?<![\w.!#$'*+^`{{|}}~-]){_ADDRESS.pattern}", re.IGNORECASE)
+
+
+# Addresses run together ("a@b.com-x@c.org"): the first match takes "b.com-x" as its domain
+# and leaves "@c.org" behind, the second address's domain. It goes too. Linear: each match
+# starts at the literal marker and its runs are the marker's own.
+_REDACTED_TAIL = re.compile(
+    re.escape(REDACTED) + r"(?:@|%40)(?:[\w-]+\.)+[\w-]{2,63}", re.IGNORECASE
 )
 
 
@@ -50,4 +64,7 @@ def redact_for_customer(text: str, *, keep: set[str]) -> str:
             return match.group(0)
         return REDACTED
 
-    return _ADDRESS.sub(replace, text)
+    redacted = sub_from_run_starts(_ADDRESS, _ADDRESS_AT_RUN_START, replace, text)
+    if REDACTED + "@" in redacted or REDACTED + "%40" in redacted:
+        redacted = _REDACTED_TAIL.sub(REDACTED, redacted)
+    return redacted

@@ -4,7 +4,10 @@ or say the problem is fixed).
 
 The token is 32 random bytes; the desk stores only its keyed hash (HMAC with the secret
 key), so neither a database dump nor a guess yields a working link, and revocation and
-expiry are server-side state. Mail scanners fetch every link in a mail: a GET only shows,
+expiry are server-side state. A restricted case (legal, investigations: see
+``complaints.restriction``), and any ticket of a customer under a legal hold, has no
+self-service: no link is issued for it, and a link issued before is refused when it is used — the same refusal as an unknown link, so the customer
+cannot tell why. Mail scanners fetch every link in a mail: a GET only shows,
 and every change is a POST, rate-limited per link in Redis.
 """
 
@@ -21,8 +24,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from complaints.mediation.inbound import answer_arrived
+from complaints.mediation.parties import customer_party, redact_for_ticket_customer
 from complaints.models import Event, Message, SelfServiceLink, Ticket, TicketChange
 from complaints.models.tickets import OPEN_STATUSES
+from complaints.restriction import contact_withheld_q, ticket_contact_withheld
 
 _SALT = "complaints.selfservice.link"
 MAX_TEXT = 10_000
@@ -48,8 +54,9 @@ def link_url(token: str) -> str:
 def link_issue(
     *, ticket: Ticket, created_by_id: int | None, days: int | None = None
 ) -> tuple[SelfServiceLink | None, str]:
-    """A new link for the ticket's customer; (None, "") when the ticket has no customer."""
-    if ticket.customer_id is None:
+    """A new link for the ticket's customer; (None, "") when the ticket has no customer, is
+    restricted or its customer is under a legal hold (the link would be refused anyway)."""
+    if ticket.customer_id is None or _restricted(ticket.pk):
         return None, ""
     token = secrets.token_urlsafe(32)
     link = SelfServiceLink.objects.create(
@@ -88,7 +95,13 @@ def link_resolve(token: str) -> SelfServiceLink:
         raise LinkRefused
     if link.ticket.customer_id != link.customer_id:  # the ticket moved to another customer
         raise LinkRefused
+    if ticket_contact_withheld(link.ticket):  # escalated, legal or held: at every use
+        raise LinkRefused
     return link
+
+
+def _restricted(ticket_id: int) -> bool:
+    return Ticket.objects.filter(pk=ticket_id).filter(contact_withheld_q()).exists()
 
 
 def rate_check(link: SelfServiceLink) -> None:
@@ -114,8 +127,6 @@ class EvidenceLine:
 def customer_evidence(link: SelfServiceLink, *, limit: int = 100) -> list[EvidenceLine]:
     """The ticket's events as the customer may see them: resources and times, evidence
     excerpts with the reporter's and third parties' addresses redacted."""
-    from complaints.mediation import redact_for_ticket_customer
-
     ticket = link.ticket
     lines = []
     for event in Event.objects.filter(ticket=ticket).order_by("-observed_at")[:limit]:
@@ -157,8 +168,6 @@ def _link_used(link: SelfServiceLink) -> None:
 @transaction.atomic
 def selfservice_reply(*, link: SelfServiceLink, body: str) -> Message:
     """The customer's answer, recorded as received on the ticket."""
-    from complaints.mediation import _answer_arrived, customer_party
-
     body = body.strip()[:MAX_TEXT]
     if not body:
         raise ValueError("empty answer")
@@ -176,7 +185,7 @@ def selfservice_reply(*, link: SelfServiceLink, body: str) -> Message:
         body=body,
     )
     _link_used(link)
-    _answer_arrived(ticket, "customer", message)
+    answer_arrived(ticket, "customer", message)
     return message
 
 

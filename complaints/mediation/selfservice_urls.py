@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from complaints import selfservice_views as views
+from complaints.mediation import selfservice_views as views
 
 app_name = "selfservice"
 

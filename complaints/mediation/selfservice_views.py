@@ -2,8 +2,9 @@
 
 GET only shows: mail scanners and link previews fetch every URL in a mail, so nothing a
 GET does may count as the customer's answer. Replies and "fixed" are POSTs with the CSRF
-token of the page, rate-limited per link. Unknown, expired and revoked links all get the
-same 404 page, so a visitor cannot tell which tokens ever existed.
+token of the page, rate-limited per link. Unknown, expired and revoked links, and links
+of a case that has since been restricted, all get the same neutral "no longer available"
+404 page, so a visitor cannot tell which tokens ever existed, nor why one stopped working.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from complaints import selfservice
+from complaints.mediation import selfservice
 
 
 def _refused(request: HttpRequest) -> HttpResponse:

@@ -1,45 +1,11 @@
-"""Celery tasks of the intake: thin wrappers that pass ids to the services."""
+"""Celery tasks of mediation: sending outbound mail, and the beat's reminders, digests and
+closing notices (one task per ticket or customer). Thin wrappers that pass ids to the
+services; listed in ``CELERY_IMPORTS``."""
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.db import InterfaceError, OperationalError
-
-
-@shared_task(
-    name="complaints.reports_process",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,  # settings.REPORT_TASK_TIME_LIMIT: the sweeper waits this long
-)
-def reports_process_task(report_ids: list[int]) -> int:
-    from complaints.processing import reports_process
-
-    return len(reports_process(report_ids))
-
-
-@shared_task(name="complaints.reports_sweep_stuck", acks_late=True)
-def reports_sweep_stuck_task() -> int:
-    from complaints.sweeper import reports_requeue_stuck
-
-    return reports_requeue_stuck()
-
-
-@shared_task(
-    name="complaints.reports_react",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    max_retries=5,
-)
-def reports_react_task(report_ids: list[int]) -> None:
-    from complaints.reactions import reports_react
-
-    reports_react(report_ids)
+from django.db import OperationalError
 
 
 @shared_task(
@@ -54,7 +20,7 @@ def reports_react_task(report_ids: list[int]) -> None:
     time_limit=150,
 )
 def message_send_task(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
-    from complaints import outbound
+    from complaints.mediation import outbound
 
     try:
         return outbound.message_send(message_id=message_id)
@@ -66,47 +32,15 @@ def message_send_task(self, message_id: int) -> str:  # type: ignore[no-untyped-
 
 @shared_task(name="complaints.messages_requeue_stuck", acks_late=True)
 def messages_requeue_stuck_task() -> int:
-    from complaints.outbound import messages_requeue_stuck
+    from complaints.mediation.outbound import messages_requeue_stuck
 
     return messages_requeue_stuck()
-
-
-# IMAP polling. Mailbox failures (refused, login, TLS, timeout) are recorded on the row and
-# not retried here: the next minute's fan-out is the retry. Only a database hiccup retries.
-_POLL_TIME_LIMIT = settings.IMAP_POLL_SECONDS + 2 * settings.IMAP_TIMEOUT_SECONDS + 60
-
-
-@shared_task(name="complaints.mailboxes_poll", acks_late=True)
-def mailboxes_poll_task() -> int:
-    """Beat, every minute: one ``complaints.mailbox_poll`` task per enabled mailbox."""
-    from complaints.mailboxes import mailbox_ids_enabled, mailboxes_poll_queue
-
-    return mailboxes_poll_queue(mailbox_ids_enabled())
-
-
-@shared_task(
-    name="complaints.mailbox_poll",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=3,
-    soft_time_limit=_POLL_TIME_LIMIT - 30,
-    time_limit=_POLL_TIME_LIMIT,  # shorter than the mailbox lock (complaints.imap)
-)
-def mailbox_poll_task(mailbox_id: int) -> dict:
-    from complaints.imap import mailbox_poll
-
-    return mailbox_poll(mailbox_id).as_dict()
-
-
-# --- mediation: reminders, digests, closing notices (complaints/mediation.py) -------------
 
 
 @shared_task(name="complaints.tickets_remind_due", acks_late=True)
 def tickets_remind_due_task() -> int:
     """Beat: one reminder task per ticket that waits too long for a party."""
-    from complaints.mediation import tickets_reminder_due
+    from complaints.mediation.followups import tickets_reminder_due
 
     due = tickets_reminder_due()
     for ticket_id in due:
@@ -121,7 +55,7 @@ def tickets_remind_due_task() -> int:
     max_retries=5,
 )
 def ticket_remind_task(ticket_id: int) -> int | None:
-    from complaints.mediation import ticket_remind
+    from complaints.mediation.followups import ticket_remind
 
     message = ticket_remind(ticket_id)
     return message.pk if message else None
@@ -130,7 +64,7 @@ def ticket_remind_task(ticket_id: int) -> int | None:
 @shared_task(name="complaints.customer_digests_send", acks_late=True)
 def customer_digests_send_task() -> int:
     """Beat: one digest task per customer with held notices."""
-    from complaints.mediation import customers_with_pending_digest
+    from complaints.mediation.digests import customers_with_pending_digest
 
     customers = customers_with_pending_digest()
     for customer_id in customers:
@@ -145,7 +79,7 @@ def customer_digests_send_task() -> int:
     max_retries=5,
 )
 def customer_digest_send_task(customer_id: int) -> int | None:
-    from complaints.mediation import customer_digest_send
+    from complaints.mediation.digests import customer_digest_send
 
     digest = customer_digest_send(customer_id)
     return digest.pk if digest else None
@@ -154,7 +88,7 @@ def customer_digest_send_task(customer_id: int) -> int | None:
 @shared_task(name="complaints.tickets_closed_notify_due", acks_late=True)
 def tickets_closed_notify_due_task() -> int:
     """Beat: closing notices for tickets closed without one (bulk actions, API)."""
-    from complaints.mediation import tickets_closed_unnotified
+    from complaints.mediation.followups import tickets_closed_unnotified
 
     due = tickets_closed_unnotified()
     for ticket_id in due:
@@ -169,6 +103,6 @@ def tickets_closed_notify_due_task() -> int:
     max_retries=5,
 )
 def ticket_closed_notify_task(ticket_id: int) -> int:
-    from complaints.mediation import ticket_closed_notify
+    from complaints.mediation.followups import ticket_closed_notify
 
     return len(ticket_closed_notify(ticket_id))

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from complaints.mediation.templating import template_validate
 from complaints.models import ResponseTemplate
-from complaints.templating import template_validate
 
 FIELDS = ("slug", "name", "purpose", "audience", "type", "subject", "body", "active")
 

@@ -69,7 +69,7 @@ register.tags.update({name: _tags.register.tags[name] for name in _SAFE_TAGS})
 
 class _RestrictedEngine(Engine):
     # Replaces defaulttags/loader_tags (load, include, extends, debug, url, csrf_token...).
-    default_builtins = ["complaints.templating"]
+    default_builtins = ["complaints.mediation.templating"]
 
 
 @cache
@@ -100,7 +100,9 @@ _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_TRAILING = re.compile(r"[ \t]+\n")
+# Started only where a run of blanks starts: from every blank of a long run that no newline
+# ends, the plain pattern rescanned the rest of the run (quadratic); the matches are the same.
+_TRAILING = re.compile(r"(?<![ \t])[ \t]+\n")
 
 
 def single_line(text: str, limit: int = SUBJECT_MAX) -> str:

@@ -8,7 +8,7 @@ import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
 
-from complaints import search_sql
+from complaints.migrations import _sql_0009 as frozen
 
 
 class Migration(migrations.Migration):
@@ -240,6 +240,6 @@ class Migration(migrations.Migration):
                 fields=("owner", "name"), name="saved_view_name_per_owner"
             ),
         ),
-        migrations.RunSQL(search_sql.INSTALL, reverse_sql=search_sql.UNINSTALL),
-        migrations.RunSQL(search_sql.BACKFILL, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(frozen.INSTALL, reverse_sql=frozen.UNINSTALL),
+        migrations.RunSQL(frozen.BACKFILL, reverse_sql=migrations.RunSQL.noop),
     ]

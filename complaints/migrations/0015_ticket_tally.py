@@ -5,7 +5,7 @@ each page); the intake opens tickets with their first filing's text in place."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from complaints import search_sql
+from complaints.migrations import _sql_0015 as frozen
 
 
 class Migration(migrations.Migration):
@@ -41,9 +41,9 @@ class Migration(migrations.Migration):
                 models.F("event_count"), models.F("ticket"), name="tally_events_idx"
             ),
         ),
-        migrations.RunSQL(search_sql.TALLY_INSTALL, reverse_sql=search_sql.TALLY_UNINSTALL),
-        migrations.RunSQL(search_sql.TALLY_BACKFILL, reverse_sql=migrations.RunSQL.noop),
-        migrations.RunSQL(search_sql.INSTALL, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(frozen.TALLY_INSTALL, reverse_sql=frozen.TALLY_UNINSTALL),
+        migrations.RunSQL(frozen.TALLY_BACKFILL, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(frozen.INSTALL, reverse_sql=migrations.RunSQL.noop),
         migrations.RunSQL(
             "ALTER TABLE complaints_ticket SET (fillfactor = 80)",
             reverse_sql="ALTER TABLE complaints_ticket RESET (fillfactor)",

@@ -1,10 +1,11 @@
 """Countermeasures against a customer (warn, suspend, unsuspend, terminate, null-route), the
 policy rules that propose them, and the one switch that stops every automatic action.
 
-An Action is carried out by the provisioning webhook (``complaints.provisioning``); its
+An Action is carried out by the provisioning webhook (``complaints.actions.provisioning``); its
 ``idempotency_key`` is sent with every attempt, so the provisioning side applies a retried
-request once. The lifecycle lives in ``complaints.actions``: requested -> approved ->
-running -> done | failed, done -> reverted; a request can also be rejected.
+request once. The lifecycle lives in ``complaints.actions.services``: requested -> approved ->
+running -> done | failed, running <-> retrying (the provisioning system did not answer),
+approved | retrying -> cancelled (a person), done -> reverted; a request can also be rejected.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ class ActionKind(models.TextChoices):
     NULL_ROUTE = "null_route", "Null-route"
 
 
-# Kinds that need a second person's approval (four-eyes rule).
+# Kinds that need a second person's approval (four-eyes rule). Any action against a
+# customer marked ``protected`` needs one too (``Action.needs_second_person``).
 FOUR_EYES_KINDS = frozenset({ActionKind.TERMINATE, ActionKind.NULL_ROUTE})
 # Kinds that can be undone through the provisioning hook.
 REVERTIBLE_KINDS = frozenset({ActionKind.SUSPEND, ActionKind.NULL_ROUTE})
@@ -79,10 +81,12 @@ class Action(models.Model):
         REQUESTED = "requested", "Requested (awaiting approval)"
         APPROVED = "approved", "Approved (queued)"
         RUNNING = "running", "Running"
+        RETRYING = "retrying", "Retrying (the provisioning system did not answer)"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
         REVERTED = "reverted", "Reverted"
         REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
 
     ticket = models.ForeignKey(
         "complaints.Ticket", on_delete=models.CASCADE, related_name="actions"
@@ -105,14 +109,33 @@ class Action(models.Model):
     reverted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     automatic = models.BooleanField(default=False)
     rule = models.ForeignKey(
         PolicyRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
     )
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its execution was last queued (approved, not taken)"
+    )
+    claimed_by = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Task carrying it out (its retries resume it)",
+    )
+    attempted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last attempt started (a dead one is resumed)"
+    )
+    retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next attempt is due (status retrying)"
+    )
     result = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="Why it failed or is retried, in plain words")
+    error_detail = models.TextField(blank=True, help_text="The technical text behind ``error``")
     revert_reason = models.TextField(blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -130,12 +153,25 @@ class Action(models.Model):
             models.Index(
                 fields=["requested_at"], condition=Q(automatic=True), name="action_automatic_idx"
             ),
+            # The sweeper reads the approved actions no task has taken.
+            models.Index(
+                fields=["queued_at"], condition=Q(status="approved"), name="action_queued_idx"
+            ),
+            # ... and the attempts whose task died or whose retry was lost.
+            models.Index(
+                fields=["attempted_at"],
+                condition=Q(status__in=["running", "retrying"]),
+                name="action_in_flight_idx",
+            ),
         ]
         constraints = [
             # A rule proposes one open action per ticket and kind, however often it runs.
             models.UniqueConstraint(
                 fields=["ticket", "kind", "rule"],
-                condition=Q(rule__isnull=False, status__in=["requested", "approved", "running"]),
+                condition=Q(
+                    rule__isnull=False,
+                    status__in=["requested", "approved", "running", "retrying"],
+                ),
                 name="action_one_open_per_rule_ticket",
             )
         ]
@@ -145,7 +181,16 @@ class Action(models.Model):
 
     @property
     def needs_second_person(self) -> bool:
-        return self.kind in FOUR_EYES_KINDS
+        """Terminate and null-route always; any action against a protected customer."""
+        return self.kind in FOUR_EYES_KINDS or self.customer.protected
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.RETRYING)
+
+    @property
+    def can_be_retried(self) -> bool:
+        return self.status in (self.Status.RETRYING, self.Status.FAILED)
 
 
 class AutomationSwitch(models.Model):

@@ -100,6 +100,11 @@ class Event(models.Model):
         db_constraint=False,
     )
     evidence = models.TextField(blank=True)
+    # The classification rule that typed the event, "<where>:<rule>" ("label:phishing-fraud",
+    # "subject:brute-force", "sender:default"; see complaints/parsers/classify.py); "" when
+    # the type is the format's own field (an ARF Feedback-Type, a Shadowserver report type).
+    # The database default keeps writers that do not name the column (older code, benches).
+    rule = models.CharField(max_length=80, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

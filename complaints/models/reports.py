@@ -120,6 +120,12 @@ class Report(models.Model):
     claimed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the last attempt started"
     )
+    claimed_by = models.CharField(
+        max_length=64, blank=True, default="", help_text="Task that started the last attempt"
+    )
+    requeued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweeper last queued its pending work again"
+    )
     format = models.CharField(max_length=32, blank=True, help_text="Parser that read it")
     kind = models.CharField(max_length=32, blank=True, help_text="complaint, dmarc-aggregate, ...")
     reporter = models.ForeignKey(
@@ -140,6 +146,14 @@ class Report(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    reacted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its reactions (threading, acknowledgement, notices) ran",
+    )
+    react_claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a reaction task last took it"
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -154,6 +168,12 @@ class Report(models.Model):
                 name="report_quarantine_idx",
             ),
             models.Index(fields=["reporter", "-received_at"], name="report_reporter_idx"),
+            # The sweeper reads the filed reports whose reactions have not run.
+            models.Index(
+                fields=["processed_at"],
+                condition=Q(status="filed", reacted_at__isnull=True),
+                name="report_unreacted_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 where a policy says so, and the notifications sent to leads when a ticket breaches.
 
 The clocks themselves are fields of the Ticket (``first_response_due_at`` and friends); the
-arithmetic and the breach sweep live in ``complaints.sla``.
+arithmetic lives in ``complaints.tickets.clocks`` and the breach sweep in ``complaints.actions.sla``.
 """
 
 from __future__ import annotations

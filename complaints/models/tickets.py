@@ -1,7 +1,7 @@
 """Tickets (cases): the unit of work. Events join the open ticket of their aggregation key.
 
 A partial unique index keeps at most one *open* ticket per aggregation key, so concurrent
-workers filing events for the same key can never open two (DESIGN.md promise 2).
+workers filing events for the same key can never open two (docs/architecture.md promise 2).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    # SLA clocks (complaints.sla): set when the ticket's policy is applied, shifted on resume.
+    # SLA clocks (complaints.tickets.clocks): set when the ticket's policy is applied, shifted on resume.
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)
@@ -155,7 +155,7 @@ class Ticket(models.Model):
                 condition=Q(status__in=OPEN_STATUSES),
                 name="ticket_open_resolution_due_idx",
             ),
-            # The queue's keyset orders (complaints/selectors.py): (sort key, id), alone and
+            # The queue's keyset orders (complaints/tickets/selectors.py): (sort key, id), alone and
             # behind each equality filter, so any page of any filter is one index range.
             models.Index(QUEUE_ACTIVITY, "id", name="ticket_q_activity_idx"),
             models.Index("status", QUEUE_ACTIVITY, "id", name="ticket_q_status_idx"),

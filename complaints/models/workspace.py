@@ -1,6 +1,6 @@
 """The agent's own workspace settings: saved queue views.
 
-A saved view is a named query string of the queue's filters (complaints/selectors.py parses
+A saved view is a named query string of the queue's filters (complaints/tickets/selectors.py parses
 it), owned by one agent and shown only to them; the queue re-applies it through the same
 selector and permission filter, so a saved view can never widen what its owner sees.
 """

@@ -24,12 +24,14 @@ from .mime import Document
 from .util import parse_time
 
 _XML_TYPES = ("application/xml", "text/xml", "application/octet-stream", "text/plain")
-# The DOCTYPE is kept with the document so defusedxml sees (and refuses) entity tricks.
-_INLINE = re.compile(
-    r"(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!DOCTYPE(?:[^\[>]*\[.*?\])?[^>]*>\s*)?"
-    r"<Infringement\b.*?</Infringement\s*>",
-    re.S,
-)
+# The notice runs from its first opening tag to the first closing tag after it; the XML
+# declaration and DOCTYPE just before it are kept with it, so that defusedxml sees (and
+# refuses) entity tricks. Found with ``str.find`` scans rather than one pattern: a
+# lazy ".*?" to the closing tag, retried from each of many unclosed "<Infringement" (or
+# "<!DOCTYPE x [") to the end of the text, was quadratic.
+_OPENING = re.compile(r"<Infringement\b")
+_CLOSING = re.compile(r"</Infringement\s*>")
+_XML_DECLARATION = 200  # characters between "<?xml" and "?>"
 MAX_XML = 1024 * 1024
 
 
@@ -50,15 +52,60 @@ def _text(node: Element | None, *path: str) -> str:
     return (found.text or "").strip()[:500] if found is not None else ""
 
 
+def _prolog_start(text: str, opening: int) -> int:
+    """Where the XML declaration and DOCTYPE right before ``opening`` start (blanks
+    between them allowed), or ``opening`` when there are none."""
+    start = opening
+    end = len(text[:opening].rstrip())
+    if text.endswith(">", 0, end):
+        doctype = text.rfind("<!DOCTYPE", 0, end)
+        if doctype >= 0 and _is_doctype(text, doctype, end):
+            start = doctype
+            end = len(text[:doctype].rstrip())
+    if text.endswith("?>", 0, end):
+        declaration = text.rfind("<?xml", 0, end)
+        inner = declaration + len("<?xml")
+        if (
+            declaration >= 0
+            and end - 2 - inner <= _XML_DECLARATION
+            and text.find(">", inner, end - 2) < 0
+        ):
+            start = declaration
+    return start
+
+
+def _is_doctype(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` is ``<!DOCTYPE ...>``, its internal subset in brackets: no
+    ">" before the "[" that opens the subset, and none between the last "]" and the end."""
+    inner = start + len("<!DOCTYPE")
+    first_gt = text.find(">", inner, end)
+    if first_gt == end - 1:
+        return True  # no subset: nothing but the final ">" closes it
+    bracket = text.find("[", inner, end)
+    if bracket < 0 or bracket > first_gt:
+        return False
+    last_bracket = text.rfind("]", bracket + 1, end - 1)
+    return last_bracket >= 0 and text.find(">", last_bracket + 1, end - 1) < 0
+
+
 def find_notice(doc: Document) -> str | None:
     """The ACNS XML text: an XML attachment first, else inline in a text part."""
     for part in doc.find(*_XML_TYPES):
         if b"<Infringement" not in part.payload[:MAX_XML]:
             continue
-        match = _INLINE.search(part.text()[:MAX_XML])
-        if match:
-            return match.group(0)
+        notice = notice_in(part.text()[:MAX_XML])
+        if notice is not None:
+            return notice
     return None
+
+
+def notice_in(text: str) -> str | None:
+    """The notice in ``text``, with the XML declaration and DOCTYPE right before it."""
+    opening = _OPENING.search(text)
+    closing = _CLOSING.search(text, opening.end()) if opening else None
+    if opening is None or closing is None:
+        return None
+    return text[_prolog_start(text, opening.start()) : closing.end()]
 
 
 class AcnsParser:

@@ -61,6 +61,40 @@ def original_headers(doc: Document) -> Message | None:
     return None
 
 
+def _report_type(doc: Document) -> str:
+    """The outer ``multipart/report``'s report-type parameter (quoted or not), or ""."""
+    message = doc.message
+    if message is None or message.get_content_type() != "multipart/report":
+        return ""
+    try:
+        value = message.get_param("report-type")
+    except (ValueError, TypeError, IndexError, LookupError):
+        return ""
+    return str(value[2] if isinstance(value, tuple) else value or "").strip().lower()
+
+
+def _is_auth_failure(text: str) -> bool:
+    return _first(feedback_fields(text[:8192]), "feedback-type").lower() == "auth-failure"
+
+
+_FIELD_STARTS = ("feedback-type:", "version:", "user-agent:")
+
+
+def _feedback_text(doc: Document) -> str:
+    """The feedback fields: the ``message/feedback-report`` part, or in older layouts
+    (a ``text/plain`` second part, AOL-style) the first text part that starts with them."""
+    reports = doc.find("message/feedback-report")
+    if reports:
+        outer = [p for p in reports if not doc.inside_attached_message(p)]
+        return (outer or reports)[0].text()
+    for part in doc.find("text/plain"):
+        text = part.text()
+        head = text.lstrip()[:200].lower()
+        if head.startswith(_FIELD_STARTS) and "feedback-type:" in text[:2000].lower():
+            return text
+    return ""
+
+
 def _first(fields: dict[str, list[str]], name: str) -> str:
     values = fields.get(name)
     return values[0].strip() if values else ""
@@ -70,14 +104,18 @@ class ArfParser:
     name = "arf"
 
     def detect(self, doc: Document) -> bool:
-        if doc.find("message/feedback-report"):
-            return True
-        ctype = doc.header("Content-Type").lower().replace(" ", "")
-        return "multipart/report" in ctype and "report-type=feedback-report" in ctype
+        reports = doc.find("message/feedback-report")
+        if reports:
+            # A DMARC failure report attached to a complaint as its evidence makes the
+            # complaint no report of ours: left to the prose parser.
+            return not all(
+                doc.inside_attached_message(part) and _is_auth_failure(part.text())
+                for part in reports
+            )
+        return _report_type(doc) == "feedback-report"
 
     def parse(self, doc: Document) -> ParseResult:
-        reports = doc.find("message/feedback-report")
-        report_text = reports[0].text() if reports else ""
+        report_text = _feedback_text(doc)
         fields = feedback_fields(report_text)
         feedback_type = _first(fields, "feedback-type").lower()
         original = original_headers(doc)

@@ -1,11 +1,11 @@
 """The parser contract: what every format parser receives and returns.
 
 Parsers are pure: bytes in, dataclasses out. No ORM, no network, no clock except the
-deadline in ``Limits``. The intake pipeline (``complaints.services``) turns a
+deadline in ``Limits``. The intake pipeline (``complaints.intake.filing.pipeline``) turns a
 ``ParseResult`` into rows; nothing here knows about the database.
 
 A parser never raises anything but ``ParseError`` (a permanent, *named* reason the report
-is quarantined with) or ``LimitExceeded`` (a bound of DESIGN.md promise 4 was hit).
+is quarantined with) or ``LimitExceeded`` (a bound of docs/architecture.md promise 4 was hit).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class LimitExceeded(ParseError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on the work spent on one report (DESIGN.md promise 4)."""
+    """Bounds on the work spent on one report (docs/architecture.md promise 4)."""
 
     max_bytes: int = 25 * 1024 * 1024
     max_depth: int = 20
@@ -137,6 +137,10 @@ class ParsedEvent:
     protocol: str | None = None
     identifier: str | None = None  # e.g. shadowserver tag/infection name, malware family
     evidence: str = ""  # a bounded excerpt (log lines, headers) that supports this event
+    # The classification rule that fired, "<where>:<rule>" (e.g. "label:phishing-fraud",
+    # "subject:brute-force"; see ``classify``); "" when the type is the format's own field
+    # (an ARF Feedback-Type, a Shadowserver report type, an X-ARF Category).
+    rule: str = ""
 
     @property
     def taxonomy(self) -> str:

@@ -30,12 +30,24 @@ MAX_LOG_LINES = 30
 MAX_EVIDENCE_CHARS = 4000
 
 _IP_PATTERN = r"\*?\[?([0-9A-Fa-f.:]{3,45})\]?\*?"
+# The parenthesis after the address (a host name) stops at a "(" too: from each of many
+# "with the IP: x (" without a ")" the scan would otherwise run to the end of the text.
 _BLOCKLIST_DE = re.compile(
-    rf"with the IP:?\s*{_IP_PATTERN}\s+(?:\([^)]*\)\s+)?has attacked", re.IGNORECASE
+    rf"with the IP:?\s*{_IP_PATTERN}\s+(?:\([^()]*\)\s+)?has attacked", re.IGNORECASE
 )
 _BLOCKLIST_SERVICE = re.compile(r"method/service:\s*\*?([\w.-]+)\*?", re.IGNORECASE)
+# "method/service: *ssh* on: *Tue, 14 May 2024 09:12:44 +0200*." The date is read after
+# the first "on:" that follows "method/service:" on its line, within 100 characters and
+# before any other "method/service:", and is at most 64 characters (``parse_time`` refuses a
+# longer one anyway); it is tried as ending only after a non-blank or before the "*", and
+# the trailing "*", "." and blanks are taken possessively on the date's own line. Each
+# bound keeps the work linear: unbounded, the lazy scans were retried from every
+# "method/service:" to the end of its line, and from every length of the date over a run
+# of blanks (cubic in a line of spaces).
 _BLOCKLIST_DATE = re.compile(
-    r"method/service:[^\n]*?\bon:\s*\*?([^*\n]+?)\*?\s*\.?\s*$", re.I | re.M
+    r"method/service:(?:(?!\bon:|method/service:)[^\n]){0,100}\bon:\s*+\*?"
+    r"([^*\n]{1,64}?)(?:(?<![^\S\n])|(?=\*))\*?+[^\S\n]*+(?:\.[^\S\n]*+)?$",
+    re.I | re.M,
 )
 _FAIL2BAN = re.compile(
     rf"The IP\s+{_IP_PATTERN}\s+has just been banned by Fail2Ban after\s+(\d+)\s+attempts?"
@@ -43,7 +55,13 @@ _FAIL2BAN = re.compile(
     re.IGNORECASE,
 )
 _FAIL2BAN_SUBJECT = re.compile(rf"\[Fail2Ban\]\s*([\w.-]+):\s*banned\s+{_IP_PATTERN}", re.I)
-_XARF_YAML = re.compile(r"^---\s*$.*^(?:Report-Type|Schema-URL):", re.I | re.M | re.S)
+# An X-ARF 0.1/0.2 YAML part: a "---" line, and after it a line opening with one of the
+# X-ARF keys. Two searches, each linear: one pattern "---" line, ".*", key line, rescanned
+# the rest of the text from every "---" line (quadratic in a text of "---" lines). The
+# first "---" line is the one to search after, since any key line after a later one is
+# after the first too.
+_YAML_START = re.compile(r"^---\s*$", re.M)
+_XARF_KEY_LINE = re.compile(r"^(?:Report-Type|Schema-URL):", re.I | re.M)
 
 # The attacked service (fail2ban jail or blocklist.de list) -> RSIT type. Fail2ban bans on
 # repeated authentication failures, so an unknown jail is a brute-force.
@@ -92,9 +110,14 @@ def _texts(doc: Document) -> list[str]:
     ]
 
 
+def _has_xarf_yaml(text: str) -> bool:
+    start = _YAML_START.search(text)
+    return start is not None and _XARF_KEY_LINE.search(text, start.end()) is not None
+
+
 def _claim(doc: Document) -> _Claim | None:
     body = doc.body_text()[:MAX_TEXT_CHARS]
-    if _XARF_YAML.search(body) or any(_XARF_YAML.search(t[:4096]) for t in _texts(doc)):
+    if _has_xarf_yaml(body) or any(_has_xarf_yaml(t[:4096]) for t in _texts(doc)):
         return None  # the X-ARF part is authoritative
     match = _BLOCKLIST_DE.search(body)
     if match and (ip := normalize_ip(match.group(1))):

@@ -26,6 +26,7 @@ import defusedxml
 import defusedxml.ElementTree as DET
 
 from .base import LimitExceeded, ParseError, ParseResult, Part
+from .correspondence import own_text, requests_action
 
 if TYPE_CHECKING:
     from .mime import Document
@@ -102,6 +103,8 @@ def _xml_payloads(doc: Document) -> list[bytes]:
     out: list[bytes] = []
     expanded = {p.path.rsplit("/", 1)[0] for p in doc.parts if "/" in p.path}
     for part in doc.parts:
+        if part.content_type == "message/rfc822" or doc.inside_attached_message(part):
+            continue  # a report quoted in a forwarded mail (or a lure dressed as one)
         payload = part.payload
         if payload.startswith(_GZIP_MAGIC) and part.path not in expanded:
             payload = _gunzip(payload, doc.limits.max_decompressed_bytes) or b""
@@ -214,8 +217,8 @@ def _feedback_payload(part: Part) -> bytes:
 def _auth_failure_reports(doc: Document) -> list[bytes]:
     reports = []
     for part in doc.parts:
-        if part.content_type != "message/feedback-report":
-            continue
+        if part.content_type != "message/feedback-report" or doc.inside_attached_message(part):
+            continue  # a failure report attached as evidence to a complaint is not ours
         payload = _feedback_payload(part)
         if re.search(rb"(?im)^feedback-type:\s*auth-failure", payload[:8192]):
             reports.append(payload)
@@ -246,9 +249,14 @@ def _failure_summary(doc: Document, reports: list[bytes]) -> dict:
 
 
 def _is_failure_text(doc: Document) -> bool:
+    """A failure report in prose. A complaint that *mentions* one ("the DMARC failure
+    report is attached as evidence; please stop the server") asks for action: it is not."""
     if doc.message is None:
         return False
-    return bool(_FAILURE_TEXT.search(doc.subject) or _FAILURE_TEXT.search(doc.body_text()[:4096]))
+    if _FAILURE_TEXT.search(doc.subject):
+        return True
+    body = doc.body_text()[:4096]
+    return bool(_FAILURE_TEXT.search(body)) and not requests_action(own_text(body))
 
 
 def detect(doc: Document) -> bool:

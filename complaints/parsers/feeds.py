@@ -9,6 +9,12 @@ no single event can hold: they go to ``data["networks"]`` and the report has no 
 
 A plain list of addresses is only read as a feed when it is a bare file, never from a mail
 body (a mail listing addresses is free text, parsed elsewhere).
+
+A feed file attached to a complaint (a CERT mails its Team Cymru or CTIP extract with a
+few lines of its own) may name no kind the desk knows for a row (a Cymru report name or a
+CTIP threat type outside the tables below). Such rows take the kind the complaint's own
+words give — its subject and text, read by ``classify`` — with the rule that decided
+recorded on each; rows the feed types keep the feed's type.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from . import classify
 from .base import LimitExceeded, ParsedEvent, ParseError, ParseResult, Part
 from .util import normalize_ip, parse_time
 
@@ -391,6 +398,8 @@ def parse(doc: Document) -> ParseResult:
         data["feeds"].append({**extra, "file": part.filename, "events": len(part_events)})
         if "networks" in extra:
             data.setdefault("networks", []).extend(extra["networks"])
+    if doc.message is not None:  # a feed attached to a complaint (module docstring)
+        events = classify.undetermined_typed(events, subject=doc.subject, body=doc.body_text())
     names = ", ".join(sorted({f.name for _, _, f in found}))
     networks = len(data.get("networks", []))
     return ParseResult(

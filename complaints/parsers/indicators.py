@@ -15,22 +15,36 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
+from . import sites
 from .base import ParsedEvent
 from .mime import Document, first_address
-from .util import normalize_domain, normalize_ip, parse_time, refang
-from .wording import lowered_pattern
+from .util import (
+    matches_from_run_starts,
+    normalize_domain,
+    normalize_ip,
+    parse_time,
+    refang,
+    sub_from_run_starts,
+)
+from .wording import lowered_pattern, present, words
+
+_T = TypeVar("_T")
 
 MAX_TEXT = 512 * 1024  # prose scanned per report
 MAX_INDICATORS = 200
+MAX_CANDIDATES = 10_000  # distinct address-, host- and URL-like strings judged per report
 
 _DOT = r"(?:\.|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\))"
 _IPV4 = re.compile(
     rf"(?<![\w.\-/])((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:{_DOT}(?:25[0-5]|2[0-4]\d|1?\d?\d)){{3}})"
-    r"(?![\w\-]|\.\d|\[\.\]\d)",
+    # not followed by more labels: "12.100.51.198.bl.rbl.example" is a host name (a DNSBL
+    # query for 198.51.100.12, a reverse-DNS name)
+    r"(?![\w\-]|\.\d|\[\.\]\d|\.[a-z][\w\-]{0,62}\.[a-z])",
     re.IGNORECASE,
 )
 _IPV6 = re.compile(
@@ -41,14 +55,37 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+\-]+@((?:[a-z0-9\-]+(?:\.|\[\.\]))+[a-z]{2,24})", re.IGNORECASE)
+# The same, started only where a run of local-part characters starts: see
+# ``util.matches_from_run_starts`` (without it, "a" * 20,000 + " @x" took 1.4 s).
+_EMAIL_AT_RUN_START = re.compile(rf"(?<![\w.+\-]){_EMAIL.pattern}", re.IGNORECASE)
+# A host name: labels joined by (possibly defanged) dots, then a TLD. The second branch
+# matches only where the first failed, and consumes the chain of labels it failed on, so
+# the engine does not start again at each label of it: from every later label the first
+# branch would fail too (a name found from there would extend, label by label, to one found
+# from the first), but each start would rescan the rest of the chain ("a[.]a[.]a[.]...",
+# where every label after "]" may start a name, was quadratic). Group 1 is None for it.
+_LABEL_AND_DOT = rf"[a-z0-9](?:[a-z0-9\-]{{0,61}}[a-z0-9])?{_DOT}"
 _DOMAIN = re.compile(
-    rf"(?<![\w.@\-/])((?:[a-z0-9](?:[a-z0-9\-]{{0,61}}[a-z0-9])?{_DOT})+([a-z]{{2,24}}))"
-    r"(?![\w\-@]|\.[a-z0-9])",
+    rf"(?<![\w.@\-/])(?:((?:{_LABEL_AND_DOT})+([a-z]{{2,24}}))(?![\w\-@]|\.[a-z0-9])"
+    rf"|(?:{_LABEL_AND_DOT})++)",
     re.IGNORECASE,
 )
 # Cheap necessary conditions, checked before the patterns above run on a line (a line of
 # prose rarely has any): an IPv4 address has a digit, a dot and a digit; a host name a
 # letter or digit, a dot and a letter; a URL "://", "[://]" or "[:]//"; an address "@".
+# tcpdump writes "IP 192.0.2.7.51234 > 198.51.100.9.23:": address and port joined by a
+# dot, which the address pattern refuses (a fifth number); the source, before ">", is
+# reported, the destination (the reporter's sensor) is not.
+_TCPDUMP_SOURCE = re.compile(r"\bIP ((?:\d{1,3}\.){3}\d{1,3})\.\d{1,5} > ")
+# A web server's access log line (Common or Combined Log Format): client, identity, user,
+# [time], "request", status, size, then "referer" and "user agent". The client and the
+# request are the abuse; the referer and the user agent are what the client claimed (a
+# brute forcer names the victim's own login page, a crawler its vendor's "+http://..."
+# page), so the line is read only up to the size. Anchored at the start (a search anywhere
+# else fails at once), possessive and bounded: one pass over the line.
+_ACCESS_LOG_LINE = re.compile(
+    r'\A\S++ \S++ \S++ \[[^\]\n]{1,64}+\] "[^"\n]{0,8192}+" \d{3} (?:\d++|-)(?= )'
+)
 _IPV4_HINT = re.compile(rf"\d{_DOT}\d", re.IGNORECASE)
 _DOMAIN_HINT = re.compile(rf"[a-z0-9]{_DOT}[a-z]", re.IGNORECASE)
 
@@ -58,7 +95,9 @@ def _may_hold_url(line: str) -> bool:
 
 
 # A version string or OID is not an address: "version 1.2.3.4", "v1.2.3.4", "build 1.2.3.4".
-_VERSION_BEFORE = re.compile(r"(?:version|ver\.?|v|build|release|firmware|release)\s*:?\s*$", re.I)
+# (Blanks before the colon taken possessively: the two runs could otherwise split a run of
+# blanks every way, quadratic. Only 20 characters are searched, but the pattern holds alone.)
+_VERSION_BEFORE = re.compile(r"(?:version|ver\.?|v|build|release|firmware|release)\s*+:?\s*$", re.I)
 
 # Bare host names are only believed with a TLD people actually register under; file names
 # (index.php, report.txt, logfile.log) must not become domains. URLs are trusted regardless.
@@ -224,13 +263,20 @@ class Exclusions:
 
     ips: set[str] = field(default_factory=set)
     domains: set[str] = field(default_factory=set)  # registrable domains
+    # The reporter's own (From, Sender, Reply-To, Return-Path), a subset of ``domains``:
+    # a relay under one of them in a forwarded mail's Received chain is the reporter's.
+    reporter_domains: set[str] = field(default_factory=set)
 
     def excludes_domain(self, domain: str) -> bool:
         return (
             domain in _NEVER_DOMAINS
             or registrable(domain) in self.domains
             or registrable(domain) in _NEVER_DOMAINS
+            or sites.is_reference_host(domain)
         )
+
+
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")  # RFC 4291 2.4, IANA's allocations
 
 
 def is_reportable_ip(text: str | None, *, structured: bool = False) -> str | None:
@@ -247,7 +293,8 @@ def is_reportable_ip(text: str | None, *, structured: bool = False) -> str | Non
         return None
     if any(addr in net for net in _DOC_NETS):
         return ip
-    if addr.is_global:
+    # Python calls all of ::/8 global ("e::", common in binary noise); IANA hands out 2000::/3.
+    if addr.is_global and (addr.version == 4 or addr in _GLOBAL_UNICAST_V6):
         return ip
     if structured and addr.is_private and not addr.is_reserved:
         return ip
@@ -255,14 +302,40 @@ def is_reportable_ip(text: str | None, *, structured: bool = False) -> str | Non
 
 
 def registrable(domain: str) -> str:
-    """Approximate registrable domain (no public-suffix list at hand): the last two labels,
-    three under the usual second-level registries (co.uk, com.br)."""
-    labels = domain.lower().rstrip(".").split(".")
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {
-        "co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gv", "ltd", "plc"
-    }:  # fmt: skip
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    """The registrable domain of a host name, by the Public Suffix List (``sites``)."""
+    return sites.registrable(domain)
+
+
+def bare_name_believed(domain: str) -> bool:
+    """A host name written without a scheme is believed when its top-level domain exists
+    (the Public Suffix List, or a reserved documentation name) — but under a TLD that is
+    also a common file extension ("notes.md", "photos.zip") only written with "www." or
+    three labels or more."""
+    labels = domain.split(".")
+    tld = labels[-1]
+    if len(set(labels)) == 1 or sum(label.isdigit() for label in labels) >= 2:
+        return False  # a masked address: "xxx.xxx.xxx.xxx", "91.78.17.xxx"
+    if tld in _BARE_TLDS:
+        return True
+    if not sites.tld_is_real(tld):
+        return False
+    if tld in sites.FILE_EXTENSION_TLDS:
+        return labels[0] == "www" or len(labels) >= 3
+    return True
+
+
+def has_address(text: str) -> bool:
+    """True when ``text`` holds something shaped like an IPv4 address."""
+    return bool(_IPV4_HINT.search(text)) and bool(_IPV4.search(text))
+
+
+def _emails(text: str) -> Iterator[re.Match[str]]:
+    """``_EMAIL.finditer(text)``, in linear time."""
+    return matches_from_run_starts(_EMAIL, _EMAIL_AT_RUN_START, text)
+
+
+def _blank(_match: re.Match[str]) -> str:
+    return " "
 
 
 def reporter_exclusions(doc: Document, extra_addresses: Iterable[str] = ()) -> Exclusions:
@@ -280,10 +353,12 @@ def reporter_exclusions(doc: Document, extra_addresses: Iterable[str] = ()) -> E
                 excl.domains.add(registrable(host))
     for name in ("From", "To", "Cc", "Reply-To", "Sender", "Return-Path", "Delivered-To"):
         for value in doc.headers(name):
-            for match in _EMAIL.finditer(value):
+            for match in _emails(value):
                 host = normalize_domain(match.group(1))
                 if host:
                     excl.domains.add(registrable(host))
+                    if name in ("From", "Reply-To", "Sender", "Return-Path"):
+                        excl.reporter_domains.add(registrable(host))
     for match in _MSGID_DOMAIN.finditer(doc.header("Message-ID")):
         host = normalize_domain(match.group(1))
         if host:
@@ -295,16 +370,43 @@ def reporter_exclusions(doc: Document, extra_addresses: Iterable[str] = ()) -> E
     return excl
 
 
+# Leading blanks possessive: every sign-off opens with a letter, and giving blanks back one
+# at a time retried every alternative at each (0.2 s on a 512 KB line of spaces).
 _SIGN_OFF = re.compile(
-    r"^\s*(?:(?:best |kind |warm )?regards|best wishes|sincerely|yours (?:sincerely|faithfully)"
-    r"|many thanks|thanks|cordialement|bien cordialement|mit freundlichen gr\S+e"
-    r"|met vriendelijke groet|saludos|distinti saluti)[,.!]?\s*$",
+    r"^\s*+(?:(?:best |kind |warm )?regards|best wishes|sincerely|yours (?:sincerely|faithfully)"
+    r"|(?:very )?truly yours|yours truly|respectfully|many thanks|thanks|cordialement"
+    r"|bien cordialement|bien à vous|salutations distinguées|mit freundlichen gr\S+e"
+    r"|(?:viele|beste|freundliche|liebe) gr\S+e|met vriendelijke groet(?:en)?|saludos"
+    r"|(?:un|muchos) saludos?|saludos cordiales|atentamente|cordialmente|atenciosamente"
+    r"|(?:um )?abraço|cordiali saluti|distinti saluti|с уважением|敬具"  # noqa: RUF001
+    r"|(?:以上、)?よろしくお願い(?:いた|致)します)[,.!。]?\s*$",
     re.IGNORECASE,
 )
-_BLOCK_END = re.compile(r"^\s*(?:[-_*=\[]{3,}|.*forwarded message|.*original message)", re.I)
+# Leading blanks possessive: a ".*" that fails after each shorter run of them was
+# quadratic in a line of spaces (".*" takes the same blanks, so nothing else changes).
+_BLOCK_END = re.compile(r"^\s*+(?:[-_*=\[]{3,}|.*forwarded message|.*original message)", re.I)
 # Lines that point at reading material, the reporter's own contact pages or the brand a
 # phish imitates: their URLs are not the abuse.
 # Matched against lower-cased lines (see ``wording``).
+# The same in German, French, Spanish, Portuguese, Italian, Dutch, Russian and Japanese:
+# reading material, privacy and legal pages, and the genuine site a notice quotes.
+_REFERENCE_ABROAD = (
+    "weitere informationen", "mehr informationen", "hinweise zur", "hinweise zu ", "siehe auch",
+    "datenschutzerklärung", "datenschutzhinweis", "impressum", "offizielle website",
+    "offizielle seite", "offizieller shop", "offiziellen shop", "originalprodukte",
+    "ausschließlich über", "plus d'informations", "pour en savoir plus", "voir aussi",
+    "politique de confidentialité", "mentions légales", "site officiel", "site légitime",
+    "site authentique", "boutique officielle", "exclusivement sur", "exclusivement via",
+    "más información", "véase también", "política de privacidad", "aviso legal",
+    "sitio oficial", "web oficial", "página oficial", "tienda oficial", "sitio legítimo",
+    "exclusivamente a través", "exclusivamente en", "mais informações", "saiba mais",
+    "veja também", "política de privacidade", "site oficial", "loja oficial",
+    "site legítimo", "exclusivamente através", "maggiori informazioni", "vedi anche",
+    "sito ufficiale", "negozio ufficiale", "esclusivamente su", "esclusivamente tramite",
+    "meer informatie", "zie ook", "officiële website", "officiële site", "uitsluitend via",
+    "подробнее", "дополнительная информация", "официальный сайт", "официального сайта",
+    "официальный магазин", "正規サイト", "正規配信", "公式サイト", "公式ストア", "詳細は",
+)  # fmt: skip
 _REFERENCE_LINE = lowered_pattern(
     r"further reading|more information|for (?:more )?(?:details|information)|see also"
     r"|references?\s*:|visit (?:our|the following)|our website|can be found here"
@@ -312,22 +414,80 @@ _REFERENCE_LINE = lowered_pattern(
     r"|key server|unsubscribe|opt[- ]out|contact us|belong(?:s|ed)? to|appartien|appartenai"
     r"|legitimate site|official (?:site|website)|genuine site|privacy policy"
     r"|terms of (?:use|service)"
+    # the genuine site of the imitated brand or of the rights holder
+    r"|official (?:[\w.\-]++ ){0,2}(?:release|store|shop|page|site|website|web site)"
+    r"|(?:real|genuine|authentic) (?:web ?)?site"
+    r"|(?:sells?|sold|distribut\w*|available) exclusively (?:through|via|on|at)"
+    r"|exclusively (?:through|via) (?:https?://|www\.)|our client'?s (?:web ?)?site"
+    + "".join(f"|{re.escape(phrase)}" for phrase in _REFERENCE_ABROAD)
 )
+
+
+# Literal words one of which every match of ``_REFERENCE_LINE`` contains: a text holding
+# none of them has no reference line to look for.
+_REFERENCE_WORDS = words(
+    {
+        "further reading", "more information", "details", "information", "see also",
+        "reference", "visit ", "our website", "can be found here", "through this site",
+        "learn more", "read more", "wikipedia", "web", "homepage", "key server",
+        "unsubscribe", "opt", "contact us", "belong", "appartien", "appartenai",
+        "legitimate site", "official", "genuine", "privacy policy", "terms of", "real web",
+        "real site", "authentic", "exclusively", "our client", *_REFERENCE_ABROAD,
+    }
+)  # fmt: skip
+
+
+def _reference_cue(lowered: str, before: str, cues: set[str]) -> int | None:
+    """Where a (lower-cased) line's reference cue starts, 0 when the line ends one the line
+    break cut in two ("dont le site\nofficiel est https://...": ``before`` is the end of
+    the line before); None without one. ``cues``: the ``_REFERENCE_WORDS`` in the text."""
+    if any(cue in lowered for cue in cues) and (match := _REFERENCE_LINE.search(lowered)):
+        return match.start()
+    if not before:
+        return None
+    joined = f"{before} {lowered[:40]}"
+    if not any(cue in joined for cue in cues):
+        return None
+    if any(match.end() > len(before) + 1 for match in _REFERENCE_LINE.finditer(joined)):
+        return 0
+    return None
 
 
 def strip_boilerplate(text: str) -> str:
     """Drop signatures (RFC 3676 "-- " delimiter onwards; a sign-off such as "Regards,"
     up to the next separator or forwarded message), disclaimer paragraphs and reference
     lines (with the bare-URL lines of a reference list that follows them)."""
+    return split_boilerplate(text)[0]
+
+
+def split_boilerplate(text: str) -> tuple[str, str]:
+    """(the text without boilerplate, the reference lines taken out of it). A reference
+    line ("see also", "more information") usually points at reading material, but now and
+    then at another page of the abuse; the caller may take back from it what lies on a
+    site the rest of the text reports."""
     match = _SIGNATURE.search(text)
     if match and match.start() > len(text) // 3:
         text = text[: match.start()]
     paragraphs = re.split(r"\n\s*\n", text)
     text = "\n\n".join(p for p in paragraphs if not _DISCLAIMER.search(p.lower()))
     kept: list[str] = []
+    references: list[str] = []
+    # (line breaks as spaces: a cue the break cut in two is looked for across it)
+    cues = present(_REFERENCE_WORDS, text.lower().replace("\r\n", " ").replace("\n", " "))
     skipping = 0  # lines left in a signature block
-    in_references = False
+    in_references = False  # in a list of links under a reference heading
+    wrapped = False  # the line before was a reference cue cut mid-sentence
+    tail = ""  # the end of the line before, for a cue the line break cut in two
     for line in text.splitlines():
+        before, tail, follows = tail, line[-40:].lower(), wrapped
+        wrapped = False
+        if not line:  # (the patterns below need a letter; str.splitlines makes an empty
+            # line of every form feed or U+001C in a crafted run of them)
+            if skipping:
+                skipping -= 1
+            elif not in_references:
+                kept.append(line)
+            continue
         if skipping:
             if _BLOCK_END.match(line):
                 skipping = 0
@@ -338,17 +498,38 @@ def strip_boilerplate(text: str) -> str:
         if _SIGN_OFF.match(line):
             skipping = 8
             continue
-        if _REFERENCE_LINE.search(line.lower()):
-            in_references = line.rstrip().endswith(":")
-            if _URL.search(line) or in_references:
+        stripped = line.strip()
+        lowered = line.lower()
+        cue = _reference_cue(lowered, before, cues) if cues else None
+        if cue is not None:
+            if cue and len(lowered) == len(line) and _URL.search(line, 0, cue):
+                # "…sold at https://fake.example. Our client sells exclusively through
+                # https://real.example": the links before the cue are the complaint's.
+                kept.append(line[:cue])
+                if _URL.search(line, cue):
+                    references.append(line[cue:])
+                else:
+                    wrapped = not stripped.endswith((".", "!", "?", "\u3002"))
+                continue
+            has_url = bool(_URL.search(line))
+            # A heading ("References:", "■正規サイト") opens a list of links below it.
+            in_references = stripped.endswith(":") or (not has_url and len(stripped) <= 40)
+            wrapped = not has_url and not stripped.endswith((".", "!", "?", "\u3002"))
+            if has_url or in_references:
+                references.append(line)
                 continue
         elif in_references:
-            stripped = line.strip()
             if not stripped or _URL.fullmatch(stripped):
+                references.append(line)
                 continue
             in_references = False
+        if follows and (opening := _URL.match(stripped)):
+            # "...(legitimate site:\nhttps://bank.example) and collects...": the sentence
+            # wrapped after the cue; the URL opening this line is the reference.
+            references.append(opening.group(0))
+            line = stripped[opening.end() :]
         kept.append(line)
-    return "\n".join(kept)
+    return "\n".join(kept), "\n".join(references)
 
 
 # syslog's "Nov 27 22:32:11" (fail2ban, sshd, postfix logs) carries no year and no zone.
@@ -407,6 +588,56 @@ def _clean_url(url: str) -> str | None:
     return url
 
 
+# RFC 3986 appendix C: a URL in angle brackets may be broken across lines, the breaks and
+# the blanks around them not part of it. Runs taken possessively, at most eight breaks.
+_ANGLE_URL = re.compile(
+    r"<((?:hxxps?|https?|ftp)://[^<>\s]++(?:[ \t]*+\r?\n[ \t]*+[^<>\s]++){1,8})>",
+    re.IGNORECASE,
+)
+_WHITESPACE = re.compile(r"\s+")
+_URL_START = ("http://", "https://", "hxxp://", "hxxps://", "ftp://", "www.")
+_URL_TAIL_CHARS = frozenset("/?=&%#.-_~+")
+WRAP_WIDTH = 60  # a line this long that ends in a URL was probably wrapped by the mailer
+
+
+def join_broken_urls(text: str) -> str:
+    """Undo the two ways mail breaks a long URL: inside angle brackets across lines
+    (RFC 3986 appendix C), and hard-wrapped at the line width with the rest of the URL
+    alone on the next line. (Quoted-printable soft breaks are undone by the MIME decoder.)"""
+    if "<" in text and "://" in text:
+        text = _ANGLE_URL.sub(lambda m: "<" + _WHITESPACE.sub("", m.group(1)) + ">", text)
+    if "://" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        while index + 1 < len(lines) and _wrapped_url_continues(line, lines[index + 1]):
+            line = line.rstrip() + lines[index + 1].strip()
+            index += 1
+        out.append(line)
+        index += 1
+    return "\n".join(out)
+
+
+def _wrapped_url_continues(line: str, following: str) -> bool:
+    """True when ``line`` ends in a URL cut at the mailer's line width and ``following``
+    is the rest of it: one token of URL characters, not a URL or a sentence of its own."""
+    stripped = line.rstrip()
+    if len(stripped) < WRAP_WIDTH or stripped[-1] in ".,;:!?)]}>'\"":
+        return False
+    token = stripped.rsplit(None, 1)[-1].lstrip("<([\"'")
+    if not token.lower().startswith(_URL_START[:5]) or len(token) < 20:
+        return False
+    rest = following.strip()
+    if not rest or len(rest) > 2000 or following[:1] in (" ", "\t", ">"):
+        return False
+    if any(c.isspace() for c in rest) or rest.lower().startswith(_URL_START):
+        return False
+    return any(c in _URL_TAIL_CHARS for c in rest)
+
+
 def url_host(url: str) -> str:
     rest = url.split("://", 1)[-1]
     host = re.split(r"[/?#]", rest, maxsplit=1)[0]
@@ -427,7 +658,7 @@ def extract(
     default_time = next(iter(timestamps(text, reference)), None)
     seen: set[tuple[str, str]] = set()
     out: list[Indicator] = []
-    email_domains = {m.group(1).lower() for m in _EMAIL.finditer(text)} if "@" in text else set()
+    email_domains = {m.group(1).lower() for m in _emails(text)} if "@" in text else set()
     # A contact address names the reporter's or its client's organisation (dmca@brand,
     # support@notifier): their web sites are not the abuse either.
     contact_sites = {registrable(d) for d in email_domains}
@@ -439,46 +670,81 @@ def extract(
         when = next(iter(timestamps(line, reference)), None) if _TIME_HINT.search(line) else None
         out.append(Indicator(kind, value, when or default_time, line.strip()[:300]))
 
+    # Each distinct candidate is judged once, and at most MAX_CANDIDATES of them: judging
+    # one (an ipaddress or IDNA parse) costs microseconds, and a crafted 512 KB line holds
+    # 170,000 "::" or 60,000 distinct "a1.com", which cost a second each time.
+    verdicts: dict[tuple[str, str], object] = {}
+
+    def judged(kind: str, candidate: str, judge: Callable[[str], _T]) -> _T | None:
+        key = (kind, candidate)
+        if key not in verdicts:
+            if len(verdicts) >= MAX_CANDIDATES:
+                return None
+            verdicts[key] = judge(candidate)
+        return verdicts[key]  # type: ignore[return-value]
+
+    def url_verdict(raw: str) -> tuple[str, str] | None:
+        """(URL, its host) when the URL is reportable."""
+        url = _clean_url(raw)
+        if url is None:
+            return None
+        url = sites.unwrap(url)
+        host = url_host(url)
+        ip = is_reportable_ip(host)
+        domain = normalize_domain(host) if ip is None else None
+        if ip is None and domain is None:
+            return None
+        if (ip and ip in excl.ips) or (domain and excl.excludes_domain(domain)):
+            return None
+        if domain and registrable(domain) in contact_sites:
+            return None
+        return url, ip or domain or ""
+
     url_hosts: set[str] = set()
     for line in text.splitlines():
+        if len(out) >= MAX_INDICATORS:
+            break  # nothing more would be added
+        if not line:
+            continue
+        if '" ' in line and (logged := _ACCESS_LOG_LINE.match(line)):
+            line = line[: logged.end()]  # not the referer and user agent the client sent
         has_url = _may_hold_url(line)
         for match in _URL.finditer(line) if has_url else ():
-            url = _clean_url(match.group(1))
-            if url is None:
+            found = judged("url", match.group(1), url_verdict)
+            if found is None:
                 continue
-            host = url_host(url)
-            ip = is_reportable_ip(host)
-            domain = normalize_domain(host) if ip is None else None
-            if ip is None and domain is None:
-                continue
-            if (ip and ip in excl.ips) or (domain and excl.excludes_domain(domain)):
-                continue
-            if domain and registrable(domain) in contact_sites:
-                continue
-            url_hosts.add(ip or domain or "")
-            add("url", url, line)
+            url_hosts.add(found[1])
+            add("url", found[0], line)
         scrubbed = _URL.sub(" ", line) if has_url else line
+        if "%40" in scrubbed:  # a percent-encoded address in a logged query string
+            scrubbed = scrubbed.replace("%40", "@")
         if "@" in scrubbed:
-            scrubbed = _EMAIL.sub(" ", scrubbed)
+            scrubbed = sub_from_run_starts(_EMAIL, _EMAIL_AT_RUN_START, _blank, scrubbed)
         for match in _IPV4.finditer(scrubbed) if _IPV4_HINT.search(scrubbed) else ():
             if _VERSION_BEFORE.search(scrubbed[max(0, match.start() - 20) : match.start()]):
                 continue
-            ip = is_reportable_ip(match.group(1))
+            ip = judged("ip", match.group(1), is_reportable_ip)
             if ip and ip not in excl.ips and ip not in url_hosts:
                 add("ip", ip, line)
+        if " > " in scrubbed and "IP " in scrubbed:
+            for match in _TCPDUMP_SOURCE.finditer(scrubbed):
+                ip = judged("ip", match.group(1), is_reportable_ip)
+                if ip and ip not in excl.ips:
+                    add("ip", ip, line)
         if ":" in scrubbed:
             for match in _IPV6.finditer(scrubbed):
                 if match.group(1).count(":") < 2:
                     continue
-                ip = is_reportable_ip(match.group(1))
+                ip = judged("ip", match.group(1), is_reportable_ip)
                 if ip and ":" in ip and ip not in excl.ips and ip not in url_hosts:
                     add("ip", ip, line)
         for match in _DOMAIN.finditer(scrubbed) if _DOMAIN_HINT.search(scrubbed) else ():
-            if match.group(2).lower() not in _BARE_TLDS:
+            if match.group(2) is None:
                 continue
-            domain = normalize_domain(match.group(1))
+            domain = judged("domain", match.group(1), normalize_domain)
             if (
                 domain is None
+                or not bare_name_believed(domain)
                 or domain in url_hosts
                 or registrable(domain) in contact_sites
                 or excl.excludes_domain(domain)
@@ -633,7 +899,9 @@ def to_events(indicators: Iterable[Indicator], type_: str) -> list[ParsedEvent]:
     return events
 
 
-_FROM_CLAUSE = re.compile(r"^\s*from\s+(.*?)(?:\s+by\s+|;|$)", re.IGNORECASE | re.DOTALL)
+# " by " is tried only where a run of blanks starts: the lazy group stops at the first
+# such run anyway, and trying it from every blank of a long run was quadratic.
+_FROM_CLAUSE = re.compile(r"^\s*from\s+(.*?)(?:(?<!\s)\s+by\s+|;|$)", re.IGNORECASE | re.DOTALL)
 _BRACKET_IP = re.compile(r"\[(?:IPv6:)?([0-9a-f:.]{3,45}?)(?::\d{1,5})?\]", re.IGNORECASE)
 _PAREN_IP = re.compile(r"\(([0-9a-f:.]{3,45})\)", re.IGNORECASE)
 _BY_HOST = re.compile(r"\bby\s+([a-z0-9][a-z0-9.\-]*)", re.IGNORECASE)
@@ -681,8 +949,10 @@ def origin_ip_from_received(received_headers: list[str], exclusions: Exclusions)
             own_domains.add(registrable(by))
         if ip is None or ip in exclusions.ips:
             continue
-        if host and registrable(host) in own_domains:
-            continue
+        if host and (
+            registrable(host) in own_domains or registrable(host) in exclusions.reporter_domains
+        ):
+            continue  # the reporter's (or a forwarder's) own relay
         reportable = is_reportable_ip(ip)
         if reportable is None:
             continue

@@ -2,7 +2,7 @@
 
 Responsibility: turn raw bytes (an email, or a bare CSV/JSON/XML/zip/gzip document) into a
 flat list of transfer-decoded ``Part``s, expanding zip/gzip attachments, while enforcing
-every bound of DESIGN.md promise 4 with a *named* ``LimitExceeded`` reason: ``too-large``,
+every bound of docs/architecture.md promise 4 with a *named* ``LimitExceeded`` reason: ``too-large``,
 ``header-too-large``, ``mime-too-deep``, ``too-many-parts``, ``decompression-bomb``,
 ``deadline-exceeded``. Anything else that goes wrong with hostile input is either tolerated
 (lying charsets, broken base64, corrupt archives) or a ``ParseError``.
@@ -31,6 +31,8 @@ from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.utils import getaddresses
+from functools import cached_property, lru_cache
+from html import unescape
 from html.parser import HTMLParser
 from io import BytesIO
 
@@ -105,9 +107,20 @@ class Document:
                     break
         return found
 
+    def inside_attached_message(self, part: Part) -> bool:
+        """True for a part of an attached (forwarded, quoted) message: evidence the report
+        carries, not the report itself."""
+        prefixes = tuple(p.path + "." for p in self.parts if p.content_type == "message/rfc822")
+        return bool(prefixes) and part.path.startswith(prefixes)
+
     def body_text(self) -> str:
         """The main human-written text: inline text/plain parts outside attached messages
-        and archives, else their text/html converted to text; bounded."""
+        and archives, else their text/html converted to text; bounded. Worked out once per
+        report (detectors and the parser each ask)."""
+        return self._body_text
+
+    @cached_property
+    def _body_text(self) -> str:
         plain, html = [], []
         attached = tuple(p.path + "." for p in self.parts if p.content_type == "message/rfc822")
         for part in self.parts:
@@ -125,15 +138,16 @@ class Document:
             first = self.parts[0]
             if first.content_type.startswith("text/"):
                 plain.append(first.text())
-        if plain:
+        if plain and not (html and _html_says_more("\n".join(plain), html)):
             return "\n".join(plain)[:MAX_BODY_TEXT_CHARS]
         return "\n".join(html_to_text(p.text()) for p in html)[:MAX_BODY_TEXT_CHARS]
 
-    @property
+    # Read once per report: every detector asks (parsing an address list is not cheap).
+    @cached_property
     def subject(self) -> str:
         return self.header("Subject")
 
-    @property
+    @cached_property
     def from_address(self) -> str | None:
         return first_address(self.header("From"))
 
@@ -170,15 +184,63 @@ def _decode_words_leniently(text: str) -> str:
     return "".join(out)
 
 
+# A link target in HTML: where a page sends a visitor or a form (see _TextExtractor).
+_HTML_LINK = re.compile(
+    r"""\b(?:href|action)[ \t\r\n]*+=[ \t\r\n]*+["']?[ \t]*+((?:https?|hxxps?|ftp)://[^"'\s<>]{1,2000})""",
+    re.IGNORECASE,
+)
+# A text/plain alternative this short is a stub ("This message requires an HTML-capable
+# mail client."), whatever it says.
+_STUB_PLAIN_CHARS = 200
+
+
+def _html_says_more(plain: str, html: list[Part]) -> bool:
+    """Whether the HTML alternative carries what the plain one lacks: the plain part is a
+    stub, or the HTML links somewhere the plain text never names (a phish's "Reschedule
+    delivery" whose target is only in the href). Then the HTML is the body read."""
+    if len(plain.strip()) < _STUB_PLAIN_CHARS:
+        return any(len(p.payload) > 2 * _STUB_PLAIN_CHARS for p in html)
+    for part in html:
+        text = part.text()
+        if "://" not in text:
+            continue
+        for match in _HTML_LINK.finditer(text):
+            target = unescape(match.group(1))
+            if target not in plain and target.rstrip("/") not in plain:
+                return True
+    return False
+
+
+def addresses(value: str) -> tuple[tuple[str, str], ...]:
+    """(name, address) pairs of an address header's value; empty when it does not parse.
+    A report's From is asked for by the parser, the sender checks and the filing, and the
+    standard library's address parser is slow (tens of microseconds a field): fields of a
+    usual length are parsed once (a bounded cache; a crafted long field is not kept)."""
+    if len(value) <= _CACHED_ADDRESS_FIELD:
+        return _addresses_cached(value)
+    return _addresses(value)
+
+
+_CACHED_ADDRESS_FIELD = 2048  # characters: 1,024 fields of this size at the most in memory
+
+
+@lru_cache(maxsize=1024)
+def _addresses_cached(value: str) -> tuple[tuple[str, str], ...]:
+    return _addresses(value)
+
+
+def _addresses(value: str) -> tuple[tuple[str, str], ...]:
+    try:
+        return tuple(getaddresses([value]))
+    except (ValueError, TypeError, IndexError):
+        return ()
+
+
 def first_address(value: str) -> str | None:
     """The bare lower-case address of the first mailbox in an address header."""
     if not value:
         return None
-    try:
-        pairs = getaddresses([value])
-    except (ValueError, TypeError, IndexError):
-        return None
-    for _name, addr in pairs:
+    for _name, addr in addresses(value):
         addr = addr.strip().strip("<>").lower()
         if "@" in addr and " " not in addr:
             return addr
@@ -186,9 +248,25 @@ def first_address(value: str) -> str | None:
 
 
 class _TextExtractor(HTMLParser):
-    """Visible text of an HTML body; script/style dropped, block tags become newlines."""
+    """Visible text of an HTML body; script/style dropped, block tags become newlines,
+    table cells are separated by a tab (so a table reads as tab-separated rows), and link
+    targets are kept beside their text."""
 
-    _BLOCK = frozenset({"br", "p", "div", "tr", "li", "table", "h1", "h2", "h3", "pre"})
+    _BLOCK = frozenset(
+        {"br", "p", "div", "tr", "li", "table", "h1", "h2", "h3", "h4", "pre", "hr", "ul", "ol"}
+    )
+    _CELL = frozenset({"td", "th"})
+    # Where a page keeps the address it sends a visitor or a form to: a phishing URL is
+    # often only in an href, and a credential-harvesting attachment's target only in its
+    # form's action. (Images are left out: they are the imitated brand's logo or the
+    # sender's own tracking pixel.)
+    _LINK_ATTRIBUTE = {
+        "a": "href",
+        "area": "href",
+        "form": "action",
+        "iframe": "src",
+        "frame": "src",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -200,11 +278,13 @@ class _TextExtractor(HTMLParser):
             self._skip += 1
         elif tag in self._BLOCK:
             self.out.append("\n")
-        if tag == "a":
-            # Keep link targets: a phishing URL is often only in href.
-            href = dict(attrs).get("href")
-            if href and href.lower().startswith(("http", "hxxp", "ftp")):
-                self.out.append(f" {href} ")
+        elif tag in self._CELL:
+            self.out.append("\t")
+        attribute = self._LINK_ATTRIBUTE.get(tag)
+        if attribute:
+            target = dict(attrs).get(attribute)
+            if target and target.lstrip().lower().startswith(("http", "hxxp", "ftp")):
+                self.out.append(f" {target.strip()} ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self._skip:

@@ -4,7 +4,7 @@ Responsibility: load the report once (``mime.load``), ask each parser in
 ``PARSER_MODULES`` order (most specific first) whether it recognises the *content*, and
 run the first that does; ``freetext`` is the fallback. Whatever a parser does wrong, the
 caller gets a ``ParseResult``, a ``ParseError`` or a ``LimitExceeded`` — never another
-exception (DESIGN.md promise 3: every report reaches a visible final state).
+exception (docs/architecture.md promise 3: every report reaches a visible final state).
 
 Boundary: no database and no policy here; the pipeline decides what a result with no
 events means (quarantine "no-indicators").
@@ -44,6 +44,36 @@ PARSER_MODULES: list[str] = [
     "freetext",
 ]
 FALLBACK = "freetext"
+
+# What each parser's reports are, in the words an agent uses (a report's ``format`` is the
+# name of the parser that read it).
+FORMAT_LABELS: dict[str, str] = {
+    "api": "the desk's submission schema",
+    "arf": "ARF feedback report",
+    "xarf": "X-ARF report",
+    "jmrp": "Microsoft JMRP feedback report",
+    "shadowserver": "Shadowserver report",
+    "spamcop": "SpamCop report",
+    "acns": "ACNS copyright notice",
+    "iodef": "IODEF incident report",
+    "blocklistde": "blocklist.de report",
+    "dmarc": "DMARC aggregate report",
+    "tlsrpt": "TLS report",
+    "feeds": "feed file",
+    "senders": "complaint from a known notifier",
+    "freetext": "free-text complaint",
+    "autoreply": "automatic reply",
+}
+
+
+def format_label(name: str, channel: str = "") -> str:
+    """How a report came and what it is: ``channel`` is its first receipt's ("web", "api",
+    "imap", "file"). A complaint taken down in the web form and one sent to the REST API
+    share the schema, so the channel tells them apart."""
+    if name == "api":
+        return "entered in the web form" if channel == "web" else "submitted through the REST API"
+    label = FORMAT_LABELS.get(name, name or "not parsed")
+    return f"{label}, pasted into the web form" if channel == "web" else label
 
 
 class Parser(Protocol):

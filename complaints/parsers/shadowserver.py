@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from . import classify
 from .base import LimitExceeded, ParsedEvent, ParseResult, Part
 from .shadowserver_map import (
     FAMILIES,
@@ -290,6 +291,10 @@ def parse(doc: Document) -> ParseResult:
                 "types": dict(rows.types),
             }
         )
+    if doc.message is not None:
+        # A CSV in Shadowserver's columns mailed by someone else (a CERT's sinkhole
+        # extract) names no report type: its rows take the kind the mail gives.
+        events = classify.undetermined_typed(events, subject=doc.subject, body=doc.body_text())
     families = sorted({f["family"] or "unknown" for f in files})
     return ParseResult(
         format=NAME,

@@ -17,8 +17,13 @@ from .mime import Document
 from .util import normalize_domain, parse_time, refang
 
 _SUBJECT = re.compile(r"\[SpamCop \((?P<target>[^)]{1,300})\) id:(?P<id>\d+)\]", re.I)
-_SOURCE = re.compile(r"^\s*Email from (?P<ip>[0-9a-fA-F:.\[\]]+) / (?P<date>[^\r\n]{6,64})$", re.M)
-_SPAMVERTISED = re.compile(r"^\s*Spamvertised web ?site:\s*(?P<url>\S+)", re.I | re.M)
+# Indented lines: blanks other than the newline, so that a run of blank lines is not
+# rescanned from each of its line starts (quadratic); the same lines match, since a match
+# that began on an earlier blank line also begins at the start of its own line.
+_SOURCE = re.compile(
+    r"^[^\S\n]*Email from (?P<ip>[0-9a-fA-F:.\[\]]+) / (?P<date>[^\r\n]{6,64})$", re.M
+)
+_SPAMVERTISED = re.compile(r"^[^\S\n]*Spamvertised web ?site:\s*(?P<url>\S+)", re.I | re.M)
 _HEADER_BANNER = re.compile(r"^\[ SpamCop V[\d.]+ \]", re.M)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -25,6 +26,50 @@ def refang(text: str) -> str:
     for pattern, repl in _DEFANG:
         text = pattern.sub(repl, text)
     return text
+
+
+def matches_from_run_starts(
+    pattern: re.Pattern[str], at_run_start: re.Pattern[str], text: str
+) -> Iterator[re.Match[str]]:
+    """The matches ``pattern.finditer(text)`` yields, in time linear in ``text``.
+
+    For a pattern that opens with a run of one character class and needs a character
+    outside it next (``[\\w.+-]+@...``: an address's local part, then "@"). Python's engine
+    tries a pattern at every position, and from each one inside a long run without the
+    "@" it scans to the run's end: quadratic. ``at_run_start`` is the same pattern behind a
+    lookbehind that refuses a start inside a run, so a run is scanned once. Nothing is
+    lost: a match starting inside a run also starts at the run's first character (the run
+    reaches the same "@", and what follows does not depend on where the run began). The
+    one exception is where ``finditer`` resumes after a match that ended inside a run
+    (``a@b.com-x@c.org`` resumes at ``-x``): there ``pattern`` is tried once, anchored."""
+    pos = 0
+    while pos <= len(text):
+        match = pattern.match(text, pos) if pos else None
+        if match is None:
+            match = at_run_start.search(text, pos)
+            if match is None:
+                return
+        yield match
+        pos = match.end() if match.end() > match.start() else match.end() + 1
+
+
+def sub_from_run_starts(
+    pattern: re.Pattern[str],
+    at_run_start: re.Pattern[str],
+    repl: Callable[[re.Match[str]], str],
+    text: str,
+) -> str:
+    """``pattern.sub(repl, text)`` through ``matches_from_run_starts``."""
+    out: list[str] = []
+    last = 0
+    for match in matches_from_run_starts(pattern, at_run_start, text):
+        out.append(text[last : match.start()])
+        out.append(repl(match))
+        last = match.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 _PLAIN_IPV4 = re.compile(
@@ -92,7 +137,7 @@ def parse_time(text: str | None) -> datetime | None:
     """Parse the timestamp styles abuse reports use into an aware UTC datetime.
 
     ISO 8601 (with or without offset, ``T`` or space, ``Z``), RFC 2822 dates, and epoch
-    seconds. A time without an offset is UTC (DESIGN.md)."""
+    seconds. A time without an offset is UTC (docs/architecture.md)."""
     if text is None:
         return None
     value = str(text).strip()

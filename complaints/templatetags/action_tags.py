@@ -10,7 +10,7 @@ from django import template
 from complaints import permissions
 from complaints.models import Action, Ticket
 from complaints.models.actions import FOUR_EYES_KINDS, REVERTIBLE_KINDS, ActionKind
-from complaints.sla import sla_state
+from complaints.tickets.clocks import SLA_STATES, SLA_WORDS, sla_state
 
 register = template.Library()
 
@@ -21,7 +21,9 @@ def ticket_actions_panel(ticket: Ticket, user: Any) -> dict[str, Any]:
     return {
         "actions": list(
             Action.objects.filter(ticket=ticket)
-            .select_related("requested_by", "approved_by", "rule", "service")
+            .select_related(
+                "requested_by", "approved_by", "cancelled_by", "rule", "service", "customer"
+            )
             .order_by("-requested_at")[:50]
         ),
         "kinds": ActionKind.choices,
@@ -36,4 +38,17 @@ def ticket_actions_panel(ticket: Ticket, user: Any) -> dict[str, Any]:
 
 @register.simple_tag
 def ticket_sla(ticket: Ticket) -> dict[str, Any]:
-    return {"state": sla_state(ticket)}
+    state = sla_state(ticket)
+    return {"state": state, "word": SLA_WORDS[state], "label": SLA_STATES[state]}
+
+
+@register.filter
+def sla_word(state: str) -> str:
+    """A state of ``clocks.sla_state`` as its badge says it ("at_risk" -> "due soon")."""
+    return SLA_WORDS.get(state, state)
+
+
+@register.filter
+def sla_label(state: str) -> str:
+    """... and as a sentence, for the badge's title."""
+    return SLA_STATES.get(state, "")

@@ -1,5 +1,5 @@
 """The evidence viewer's data: a ticket's reports decoded into what an agent may look at,
-without anything an attacker wrote ever running (DESIGN.md promise 5).
+without anything an attacker wrote ever running (docs/architecture.md promise 5).
 
 - Text parts and headers are returned as text; templates escape them.
 - HTML parts are only ever served by ``html_document``: sanitized with nh3 (no script, no
@@ -9,8 +9,14 @@ without anything an attacker wrote ever running (DESIGN.md promise 5).
 - Attachments are never rendered: they are served as ``application/octet-stream`` with
   ``Content-Disposition: attachment`` and ``nosniff``.
 
+A report whose bytes are missing (no stored raw) or cannot be decoded is a page that says so
+(``RAW_MISSING``, ``ReportView.error``), never a server error: ``report_raw`` is the one way
+the viewer and the downloads reach the bytes.
+
 Boundary: decoding is ``complaints.parsers.mime.load`` with the intake's bounds; permission
-checks are the views' (a report is reachable only through a ticket the user may see).
+checks are the views' (a report is reachable only through a ticket the user may see) and the
+report selectors' (a report that also reaches a ticket the user may not see, through its
+events or the messages it became, is not shown through any ticket).
 """
 
 from __future__ import annotations
@@ -22,9 +28,12 @@ from dataclasses import dataclass, field
 import nh3
 from django.db.models import QuerySet
 
-from complaints.models import Report, Ticket
+from accounts.roles import AnyUser
+from complaints.models import Report, ReportRaw, Ticket
+from complaints.parse_limits import limits
 from complaints.parsers.base import ParseError, Part
 from complaints.parsers.mime import load
+from complaints.permissions import reports_reaching_only_visible
 
 MAX_TEXT_CHARS = 200_000
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Date", "Subject", "Message-ID")
@@ -36,6 +45,9 @@ HTML_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 SANDBOX_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
+RAW_MISSING = (
+    "The message as received is not stored for this report: there is nothing to show or download."
+)
 
 
 @dataclass
@@ -57,36 +69,51 @@ class ReportView:
     htmls: list[ViewPart] = field(default_factory=list)
     attachments: list[ViewPart] = field(default_factory=list)
     error: str = ""
+    raw_missing: bool = False
 
 
-def ticket_reports(ticket: Ticket) -> QuerySet[Report]:
-    """Reports that contributed events to the ticket, newest first."""
+def ticket_reports(ticket: Ticket, *, user: AnyUser) -> QuerySet[Report]:
+    """Reports that contributed events to the ticket and that ``user`` may read, newest
+    first."""
+    reports = Report.objects.filter(pk__in=ticket.events.values("report_id"))
     return (
-        Report.objects.filter(pk__in=ticket.events.values("report_id"))
+        reports_reaching_only_visible(user, reports)
         .select_related("reporter")
         .order_by("-received_at")
     )
 
 
-def ticket_report(ticket: Ticket, report_id: int) -> Report | None:
-    """``report_id`` if it belongs to ``ticket`` (through its events or its messages)."""
-    return (
-        Report.objects.filter(pk=report_id)
-        .filter(
-            pk__in=ticket.events.values("report_id").union(
-                ticket.messages.filter(report__isnull=False).values("report_id")
-            )
+def ticket_report(ticket: Ticket, report_id: int, *, user: AnyUser) -> Report | None:
+    """``report_id`` if it belongs to ``ticket`` (through its events or its messages) and
+    reaches no ticket ``user`` may not see."""
+    report = Report.objects.filter(pk=report_id).filter(
+        pk__in=ticket.events.values("report_id").union(
+            ticket.messages.filter(report__isnull=False).values("report_id")
         )
-        .select_related("raw", "reporter")
-        .first()
     )
+    return reports_reaching_only_visible(user, report).select_related("raw", "reporter").first()
 
 
-def _parts(report: Report) -> list[Part]:
-    from complaints.processing import limits
+def report_raw(report: Report) -> ReportRaw | None:
+    """The report's stored bytes, or None when none are stored. Receiving commits them
+    before anything else (docs/architecture.md promise 1), but a row written around the
+    intake, a partial restore or a hand-repaired database can lack them: the pages then say
+    so instead of failing."""
+    try:
+        return report.raw  # type: ignore[attr-defined, no-any-return]
+    except ReportRaw.DoesNotExist:
+        return None
 
-    raw = bytes(report.raw.content)
-    return load(raw, limits=limits(), filename=report.raw.filename or None).parts
+
+def _parts(report: Report) -> list[Part] | None:
+    """The decoded parts, or None when the bytes are missing or cannot be decoded."""
+    raw = report_raw(report)
+    if raw is None:
+        return None
+    try:
+        return load(bytes(raw.content), limits=limits(), filename=raw.filename or None).parts
+    except (ParseError, RecursionError):
+        return None
 
 
 def _is_attachment(part: Part) -> bool:
@@ -99,13 +126,17 @@ def _is_attachment(part: Part) -> bool:
 def report_view(report: Report) -> ReportView:
     """Headers, text parts, HTML part indexes and attachments of a report."""
     view = ReportView(report=report)
+    raw = report_raw(report)
+    if raw is None:
+        view.error, view.raw_missing = RAW_MISSING, True
+        return view
     try:
-        from complaints.processing import limits
-
-        raw = bytes(report.raw.content)
-        doc = load(raw, limits=limits(), filename=report.raw.filename or None)
+        doc = load(bytes(raw.content), limits=limits(), filename=raw.filename or None)
     except ParseError as exc:
-        view.error = f"{exc.reason}: {exc.detail}"
+        view.error = f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason
+        return view
+    except RecursionError:  # as the intake treats it (intake/filing/pipeline.py)
+        view.error = "mime-too-deep: nesting exhausted the parser"
         return view
     for name in SHOWN_HEADERS:
         for value in doc.headers(name):
@@ -131,9 +162,9 @@ def report_view(report: Report) -> ReportView:
 
 def html_document(report: Report, index: int) -> str | None:
     """The sanitized HTML of part ``index``, as a complete document; None if that part is
-    not an inline HTML part."""
+    not an inline HTML part (or the report's bytes are missing or unreadable)."""
     parts = _parts(report)
-    if not 0 <= index < len(parts):
+    if parts is None or not 0 <= index < len(parts):
         return None
     part = parts[index]
     if part.content_type != "text/html" or _is_attachment(part):
@@ -157,9 +188,10 @@ def html_sanitize(html: str) -> str:
 
 
 def attachment(report: Report, index: int) -> tuple[str, bytes] | None:
-    """(safe file name, bytes) of part ``index``."""
+    """(safe file name, bytes) of part ``index``; None when there is no such part (or the
+    report's bytes are missing or unreadable)."""
     parts = _parts(report)
-    if not 0 <= index < len(parts):
+    if parts is None or not 0 <= index < len(parts):
         return None
     part = parts[index]
     return safe_filename(part.filename or f"part-{index}.bin"), part.payload

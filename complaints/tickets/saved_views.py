@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 
 from complaints.models import SavedView
-from complaints.selectors import QueueFilters
+from complaints.tickets.selectors import QueueFilters
 
 MAX_VIEWS_PER_OWNER = 50
 

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import (
     BooleanField,
@@ -38,11 +39,17 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from accounts import roles
 from accounts.roles import AnyUser
 from complaints import classification
 from complaints.models import Event, Reporter, Ticket
 from complaints.models.tickets import OPEN_STATUSES, QUEUE_ACTIVITY, QUEUE_SLA_DUE
-from complaints.permissions import tickets_visible_to
+from complaints.permissions import (
+    RESTRICTED_GROUPS,
+    kinds_seen_by,
+    roles_seeing,
+    tickets_visible_to,
+)
 from customers.models import Customer
 
 PAGE_SIZE = 50
@@ -73,14 +80,6 @@ SORTS: dict[str, SortKey] = {
     "events": SortKey("Most events", F("tally__event_count"), descending=True, numeric=True),
     "sla_due": SortKey("SLA due first", QUEUE_SLA_DUE, descending=False),
 }
-
-
-def _has_field(name: str) -> bool:
-    try:
-        Ticket._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - FieldDoesNotExist: an optional column (SLA)
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -255,14 +254,12 @@ def _apply_filters(qs: QuerySet[Ticket], user: AnyUser, filters: QueueFilters) -
         sign, amount, unit = match.groups()
         edge = timezone.now() - timedelta(**{_AGE_UNITS[unit]: int(amount)})
         qs = qs.filter(created_at__gte=edge) if sign == "<" else qs.filter(created_at__lt=edge)
-    if filters.sla == "breached" and _has_field("sla_breached"):
+    if filters.sla == "breached":
         qs = qs.filter(sla_breached=True)
-    elif filters.sla == "due_soon" and _has_field("resolution_due_at"):
+    elif filters.sla == "due_soon":
         qs = qs.alias(sla_due=QUEUE_SLA_DUE).filter(
-            status__in=OPEN_STATUSES, sla_due__lte=timezone.now() + DUE_SOON
+            status__in=OPEN_STATUSES, sla_due__lte=timezone.now() + DUE_SOON, sla_breached=False
         )
-        if _has_field("sla_breached"):
-            qs = qs.filter(sla_breached=False)
     if filters.replied:
         qs = qs.filter(customer_replied=True)
     if filters.reporter:
@@ -414,19 +411,54 @@ def ticket_queue_count(
     return CappedCount(min(found, cap), found > cap)
 
 
+@dataclass(frozen=True)
+class AgentHome:
+    """An agent's own work for the home page: their open tickets (soonest due first) and
+    what is due — theirs or nobody's, breached or due within ``DUE_SOON``, clock running."""
+
+    mine: list[Ticket]
+    mine_count: CappedCount
+    due: list[Ticket]
+    due_count: CappedCount
+
+
+def ticket_home_for(user: AnyUser, *, size: int = 8) -> AgentHome:
+    mine = QueueFilters(assignee="me", sort="sla_due")
+    due = (
+        tickets_visible_to(user, Ticket.objects.all())
+        .filter(status__in=OPEN_STATUSES, sla_paused_since__isnull=True)
+        .filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True))
+        .alias(sla_due=QUEUE_SLA_DUE)
+        .filter(Q(sla_due__lte=timezone.now() + DUE_SOON) | Q(sla_breached=True))
+    )
+    found = due.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return AgentHome(
+        mine=ticket_queue_page(user, mine, size=size).rows,
+        mine_count=ticket_queue_count(user, mine),
+        due=list(
+            due.select_related("customer", "assignee")
+            .defer("search_vector", "reporter_ids")
+            .order_by(QUEUE_SLA_DUE.asc(), "id")[:size]
+        ),
+        due_count=CappedCount(min(found, COUNT_CAP), found > COUNT_CAP),
+    )
+
+
 def type_filter_choices() -> list[tuple[str, str]]:
-    """Classification types for the filter's select."""
-    return sorted(classification.TYPE_LABELS.items(), key=lambda item: item[1])
+    """Classification types for the queue's filter: the one list of names."""
+    return classification.type_choices()
 
 
 __all__ = [
     "COUNT_CAP",
     "PAGE_SIZE",
     "SORTS",
+    "AgentHome",
     "CappedCount",
     "QueueFilters",
     "QueuePage",
     "cursor_for",
+    "ticket_home_for",
     "ticket_queue_after",
     "ticket_queue_count",
     "ticket_queue_for",
@@ -434,3 +466,27 @@ __all__ = [
     "ticket_queue_page",
     "type_filter_choices",
 ]
+
+
+def users_assignable(
+    *, ticket: Ticket | None = None, viewer: AnyUser | None = None
+) -> list[AbstractBaseUser]:
+    """People a ticket may be handed to: active users who may see, and so work, it by the
+    permission filter's own rule (``permissions.roles_seeing``): for a legal case the legal
+    team, for an escalated one its restricted group, for a billing question billing and the
+    leads. Without a ticket, for the queue's bulk assignment: those who may work a ticket of
+    a kind ``viewer`` sees, or of a restricted group ``viewer`` belongs to
+    (``ticket_assign`` still refuses, per ticket, anyone who may not see that one)."""
+    if ticket is not None:
+        seeing = roles_seeing(kind=ticket.kind, restricted_group=ticket.restricted_group)
+    else:
+        assert viewer is not None, "a ticket or a viewer"
+        seeing = frozenset(
+            role for kind in kinds_seen_by(viewer) for role in roles_seeing(kind=kind)
+        ) | (RESTRICTED_GROUPS & roles.roles_of(viewer))
+    User = get_user_model()
+    return list(
+        User.objects.filter(is_active=True, groups__name__in=sorted(seeing))
+        .distinct()
+        .order_by(User.USERNAME_FIELD)[:200]
+    )

@@ -1,26 +1,41 @@
-"""State changes of tickets made by people: assign, change status, merge.
+"""Ticket services: the one place each state change of a ticket is written.
 
-The queue's bulk actions, the ticket page, mediation and the API all call these, so every
-change writes its TicketChange history row (the timeline's "who changed what, when") in the
-same transaction as the change. Callers authorize first (``complaints.permissions``); the
-services check only what makes a change invalid whoever asks.
+- Changes made by people: assign, change status, merge. The queue's bulk actions, the ticket
+  page, mediation and the API all call these, so every change writes its TicketChange
+  history row (the timeline's "who changed what, when") in the same transaction as the
+  change. Callers authorize first (``complaints.permissions``); the services check only what
+  makes a change invalid whoever asks.
+- ``ticket_note_add``: the one writer of internal notes, for agents (through mediation),
+  the SLA sweep and the reputation watch alike.
+- ``ticket_open_or_join`` for every producer of tickets that is not the bulk intake
+  (listings, deliverability checks, compromise marks, agents' manual cases): the one-row form
+  of the intake's aggregation. It returns the open ticket of an aggregation key or opens one;
+  the partial unique index on open keys makes a concurrent second opener fail, and it then
+  joins the winner's ticket.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, F, Max, Min
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
+from complaints.audit import audit_record
+from complaints.classification import taxonomy_of
 from complaints.models import Event, Message, Party, Ticket, TicketChange
 from complaints.models.tickets import OPEN_STATUSES
 from complaints.permissions import can_see_ticket
+from complaints.tickets.clocks import sla_breach_settle, sla_on_status_change, sla_start
+from customers.models import Customer
 
 CLOSED_STATUSES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+NOTE_MAX_CHARS = 200_000
 
 
 def _username(user_id: int | None) -> str:
@@ -31,8 +46,6 @@ def _username(user_id: int | None) -> str:
 
 
 def _audit(actor_id: int | None, verb: str, ticket_id: int, detail: dict[str, object]) -> None:
-    from complaints.audit import audit_record
-
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     audit_record(actor=actor, verb=verb, ticket=ticket_id, detail=detail)
 
@@ -116,10 +129,58 @@ def ticket_status_change(
     for name, value in updates.items():
         setattr(locked, name, value)
     _audit(actor_id, "ticket.status_changed", locked.pk, {"from": old, "to": status})
-    from complaints import sla  # the SLA clocks pause while awaiting the customer
-
-    sla.sla_on_status_change(ticket=locked, old=old, new=status, at=now)
+    # The SLA clocks pause while awaiting the customer; resolving meets the targets left.
+    sla_on_status_change(ticket=locked, old=old, new=status, at=now)
+    if locked.sla_breached and status in CLOSED_STATUSES:
+        locked.sla_breached = not sla_breach_settle(ticket_id=locked.pk, now=now)
     return locked
+
+
+@transaction.atomic
+def ticket_note_add(
+    *, ticket: Ticket | int, subject: str, body: str, author_id: int | None = None
+) -> Message:
+    """An internal note on the ticket: recorded, never sent, seen only by those who may see
+    the ticket. ``author_id`` is None for the desk's own notes (SLA breaches, listings,
+    compromise marks, deliverability checks)."""
+    ticket_id = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return Message.objects.create(
+        ticket_id=ticket_id,
+        direction=Message.Direction.NOTE,
+        visibility=Message.Visibility.INTERNAL,
+        kind=Message.Kind.NOTE,
+        status=Message.Status.RECORDED,
+        subject=subject[:998],
+        body=body[:NOTE_MAX_CHARS],
+        author_id=author_id,
+    )
+
+
+def _merge_refuse_mixed(into: Ticket, sources: list[Ticket]) -> None:
+    """One merged ticket is one case of one customer: folding another customer's events in
+    would show them (and their evidence) to this customer in every notice and self-service
+    page, and act against the wrong customer; another kind (a billing question into an
+    abuse case) would put it under the wrong team, SLA and rules."""
+    others = [t for t in sources if t.customer_id != into.customer_id]
+    if others:
+        ids = {c for c in (into.customer_id, *(t.customer_id for t in others)) if c is not None}
+        names = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+        def name(customer_id: int | None) -> str:
+            return names.get(customer_id, "no customer") if customer_id else "no customer"
+
+        listed = ", ".join(f"#{t.pk} ({name(t.customer_id)})" for t in others)
+        raise ValidationError(
+            f"Tickets of different customers are not merged: #{into.pk} "
+            f"({name(into.customer_id)}), {listed}."
+        )
+    others = [t for t in sources if t.kind != into.kind]
+    if others:
+        listed = ", ".join(f"#{t.pk} ({t.get_kind_display().lower()})" for t in others)
+        raise ValidationError(
+            f"Tickets of different kinds are not merged: #{into.pk} "
+            f"({into.get_kind_display().lower()}), {listed}."
+        )
 
 
 @transaction.atomic
@@ -148,6 +209,7 @@ def tickets_merge(
         locked[s].restricted_group != into.restricted_group for s in source_ids
     ):
         raise ValidationError("Restricted tickets are not merged.")
+    _merge_refuse_mixed(into, [locked[s] for s in source_ids])
 
     Event.objects.filter(ticket_id__in=source_ids).update(ticket_id=target_id)
     # Parties are unique per (ticket, role, address): a party the target already has keeps
@@ -193,3 +255,62 @@ def tickets_merge(
         cursor.execute("SELECT tsd_tickets_rederive(%s::bigint[])", [[target_id, *source_ids]])
     into.refresh_from_db()
     return into
+
+
+@transaction.atomic
+def ticket_open_or_join(
+    *,
+    key: str,
+    kind: str,
+    subject: str,
+    customer_id: int | None,
+    type_: str = "",
+    resource: str = "",
+    service_id: int | None = None,
+    at: datetime | None = None,
+    events: int = 0,
+) -> tuple[Ticket, bool]:
+    """The open ticket of ``key`` (created when none is open, its SLA clocks started);
+    ``events`` and ``at`` update its counters and event times. Returns (ticket, created)."""
+    ticket = (
+        Ticket.objects.select_for_update()
+        .filter(aggregation_key=key, status__in=OPEN_STATUSES)
+        .first()
+    )
+    created = False
+    if ticket is None:
+        try:
+            with transaction.atomic():
+                ticket = Ticket.objects.create(
+                    aggregation_key=key,
+                    kind=kind,
+                    subject=subject[:300],
+                    customer_id=customer_id,
+                    service_id=service_id,
+                    type=type_,
+                    taxonomy=taxonomy_of(type_) if type_ else "",
+                    resource=resource[:300],
+                    needs_triage=customer_id is None,
+                    first_event_at=at,
+                    last_event_at=at,
+                    event_count=events,
+                )
+                created = True
+        except IntegrityError:
+            ticket = Ticket.objects.select_for_update().get(
+                aggregation_key=key, status__in=OPEN_STATUSES
+            )
+    if created and sla_start(ticket=ticket):
+        ticket.refresh_from_db(fields=["first_response_due_at", "resolution_due_at"])
+    if not created and (events or at):
+        updates: dict[str, object] = {"event_count": F("event_count") + events}
+        if at is not None:
+            updates["last_event_at"] = (
+                Greatest(F("last_event_at"), at) if ticket.last_event_at else at
+            )
+            updates["first_event_at"] = (
+                Least(F("first_event_at"), at) if ticket.first_event_at else at
+            )
+        Ticket.objects.filter(pk=ticket.pk).update(**updates)
+        ticket.refresh_from_db()
+    return ticket, created

@@ -1,4 +1,4 @@
-"""Routes included by complaints/workspace_urls.py (namespace "workspace", under /tickets/):
+"""Routes included by complaints/workspace/urls.py (namespace "workspace", under /tickets/):
 actions on a ticket, escalation, policy rules, SLA policies and the automation switch."""
 
 from django.urls import path
@@ -19,6 +19,10 @@ urlpatterns: list = [
     path(
         "<int:pk>/actions/<int:action_id>/revert/", views.action_revert_view, name="action-revert"
     ),
+    path(
+        "<int:pk>/actions/<int:action_id>/cancel/", views.action_cancel_view, name="action-cancel"
+    ),
+    path("<int:pk>/actions/<int:action_id>/retry/", views.action_retry_view, name="action-retry"),
     path("<int:pk>/escalate/", views.ticket_escalate_view, name="ticket-escalate"),
     path("policy-rules/", views.policy_rules_view, name="policy-rules"),
     path("automation/", views.automation_switch_view, name="automation-switch"),

@@ -1,8 +1,9 @@
 """Pages for actions, policy rules, SLA policies, escalation and the automation switch.
 
 Every view checks on the server: tickets come through the permission filter (a ticket the
-user may not see is a 404), requesting needs an acting role, the four-eyes rule is enforced
-by the service, the rules and SLA pages are for leads and admins, the switch for admins.
+user may not see is a 404), requesting, cancelling and retrying need an acting role, the
+four-eyes rule (and a protected customer's) is enforced by the service and explained on the
+form, the rules and SLA pages are for leads and admins, the switch for admins.
 Views call services and never write models.
 """
 
@@ -17,11 +18,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
-from complaints import actions, permissions, policy_rules, provisioning
+from complaints import permissions
+from complaints.actions import policy_rules, provisioning
+from complaints.actions import services as actions
 from complaints.audit import audit_ticket_read
-from complaints.investigations import ticket_escalate_to_investigations
 from complaints.models import Action, BusinessHours, PolicyRule, SlaPolicy, Ticket
-from complaints.models.actions import FOUR_EYES_KINDS, ActionKind
+from complaints.models.actions import ActionKind
+from complaints.tickets.investigations import ticket_escalate_to_investigations
 from customers.models import Service
 
 RULE_READERS = frozenset({roles.LEAD, roles.ADMIN})
@@ -40,8 +43,11 @@ def _ticket(request: HttpRequest, pk: int) -> Ticket:
 
 
 def _action(ticket: Ticket, action_id: int) -> Action:
-    return get_object_or_404(Action.objects.select_related("requested_by", "approved_by"),
-                             pk=action_id, ticket=ticket)  # fmt: skip
+    return get_object_or_404(
+        Action.objects.select_related("requested_by", "approved_by", "cancelled_by", "customer"),
+        pk=action_id,
+        ticket=ticket,
+    )
 
 
 def _back(ticket: Ticket) -> HttpResponse:
@@ -87,7 +93,8 @@ def action_request_view(request: HttpRequest, pk: int) -> HttpResponse:
                 if action.status == Action.Status.REQUESTED:
                     messages.info(
                         request,
-                        f"{action.get_kind_display()} requested: a lead or admin must approve it.",
+                        f"{action.get_kind_display()} requested: a lead or admin other than "
+                        "you must approve it before it runs.",
                     )
                 else:
                     messages.success(request, f"{action.get_kind_display()} approved and queued.")
@@ -95,7 +102,8 @@ def action_request_view(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "ticket": ticket, "kind": kind, "kind_label": ActionKind(kind).label,
         "kinds": ActionKind.choices, "services": services, "error": error,
-        "four_eyes": kind in FOUR_EYES_KINDS, "reason": request.POST.get("reason", ""),
+        "second_person": actions.second_person_reason(kind, ticket.customer),
+        "reason": request.POST.get("reason", ""),
     }  # fmt: skip
     return render(request, "workspace/action_confirm.html", context, status=400 if error else 200)
 
@@ -139,13 +147,38 @@ def action_revert_view(request: HttpRequest, pk: int, action_id: int) -> HttpRes
         )
     except ValidationError as exc:
         messages.error(request, _errors(exc))
-    except (
-        provisioning.ProvisioningTemporaryError,
-        provisioning.ProvisioningPermanentError,
-    ) as exc:
-        messages.error(request, f"The provisioning system did not undo it: {exc}")
+    except provisioning.ProvisioningError as exc:
+        messages.error(request, f"Not reverted: {exc.reason}.")
     else:
         messages.success(request, f"{action.get_kind_display()} reverted.")
+    return _back(ticket)
+
+
+@login_required
+@require_POST
+def action_cancel_view(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    action = _action(ticket, action_id)
+    try:
+        actions.action_cancel(action=action, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, f"{action.get_kind_display()} cancelled.")
+    return _back(ticket)
+
+
+@login_required
+@require_POST
+def action_retry_view(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    action = _action(ticket, action_id)
+    try:
+        actions.action_retry(action=action, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, f"{action.get_kind_display()} queued again.")
     return _back(ticket)
 
 
@@ -191,16 +224,11 @@ def ticket_escalate_view(request: HttpRequest, pk: int) -> HttpResponse:
                   status=400 if error else 200)  # fmt: skip
 
 
-def _require(request: HttpRequest, allowed: frozenset[str]) -> None:
-    if not roles.has_any_role(request.user, allowed):
-        raise PermissionDenied
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_rules_view(request: HttpRequest) -> HttpResponse:
     """The rules, and what they would do now (dry run); a lead may apply them now."""
-    _require(request, RULE_READERS)
+    roles.require_any_role(request.user, RULE_READERS)
     if request.method == "POST":
         applied = policy_rules.policy_rules_apply()
         messages.success(request, f"{len(applied)} action(s) proposed or taken.")
@@ -222,7 +250,7 @@ def policy_rules_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def automation_switch_view(request: HttpRequest) -> HttpResponse:
-    _require(request, frozenset({roles.ADMIN}))
+    roles.require_any_role(request.user, frozenset({roles.ADMIN}))
     enabled = request.POST.get("enabled") == "1"
     actions.automation_switch_set(enabled=enabled, actor=request.user)
     messages.success(request, "Automatic actions are " + ("on." if enabled else "off."))
@@ -232,7 +260,7 @@ def automation_switch_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def sla_policies_view(request: HttpRequest) -> HttpResponse:
-    _require(request, RULE_READERS)
+    roles.require_any_role(request.user, RULE_READERS)
     context = {
         "policies": SlaPolicy.objects.select_related("business_hours").order_by("kind", "type"),
         "calendars": BusinessHours.objects.order_by("name"),

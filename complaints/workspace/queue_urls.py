@@ -1,4 +1,4 @@
-"""Routes included by complaints/workspace_urls.py (namespace "workspace"): the queue at
+"""Routes included by complaints/workspace/urls.py (namespace "workspace"): the queue at
 /tickets/, its partials, saved views and bulk actions."""
 
 from django.urls import path

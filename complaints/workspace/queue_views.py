@@ -1,37 +1,38 @@
 """The agents' queue: the page, its htmx partials (next page, new items), saved views and
 bulk actions.
 
-Every read goes through ``complaints.selectors`` (and so through the permission filter);
-every change through ``complaints.ticket_services`` / ``complaints.saved_views``. Bulk actions
+Every read goes through ``complaints.tickets.selectors`` (and so through the permission filter);
+every change through ``complaints.tickets.services`` / ``complaints.tickets.saved_views``. Bulk actions
 re-select the posted ids through the permission filter: an id the agent cannot see is refused
 as if it did not exist.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
-from complaints import saved_views, ticket_services
 from complaints.audit import audit_ticket_read, ticket_is_audited
+from complaints.mediation.replies import ticket_reply_from_template
 from complaints.models import ResponseTemplate, SavedView, Ticket
 from complaints.models.tickets import OPEN_STATUSES
 from complaints.permissions import KINDS_BY_ROLE, can_work_ticket, tickets_visible_to
-from complaints.selectors import (
+from complaints.tickets import saved_views
+from complaints.tickets import services as ticket_services
+from complaints.tickets.clocks import sla_state
+from complaints.tickets.selectors import (
     SORTS,
     STATUS_ACTIVE,
     STATUS_ANY,
@@ -40,6 +41,7 @@ from complaints.selectors import (
     ticket_queue_newer,
     ticket_queue_page,
     type_filter_choices,
+    users_assignable,
 )
 
 QUEUE_ROLES = frozenset(KINDS_BY_ROLE) | {roles.INVESTIGATIONS, roles.LEGAL}
@@ -50,29 +52,17 @@ _NOT_FILTERS = ("after", "since", "since_id", "view")
 
 
 def _require_queue_role(request: HttpRequest) -> None:
-    if not roles.has_any_role(request.user, QUEUE_ROLES):
-        raise PermissionDenied
+    roles.require_any_role(request.user, QUEUE_ROLES)
 
 
 def ticket_url(ticket_id: int, anchor: str = "") -> str:
-    """The ticket page (served by the ticket views; a plain path until they register)."""
-    try:
-        url = reverse("workspace:ticket-detail", args=[ticket_id])
-    except NoReverseMatch:
-        url = f"/tickets/{ticket_id}/"
+    """The ticket page (served by the ticket views)."""
+    url = reverse("workspace:ticket-detail", args=[ticket_id])
     return f"{url}#{anchor}" if anchor else url
 
 
 def _filters(request: HttpRequest) -> QueueFilters:
     return QueueFilters.from_query(request.GET)
-
-
-def _sla_state(ticket: Ticket) -> str:
-    try:
-        from complaints.sla import sla_state
-    except ImportError:  # the SLA module is optional to the queue
-        return ""
-    return sla_state(ticket)
 
 
 def _audit_reads(request: HttpRequest, tickets: list[Ticket]) -> None:
@@ -87,33 +77,11 @@ def _rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
         {
             "ticket": t,
             "url": ticket_url(t.pk),
-            "sla": _sla_state(t),
+            "sla": sla_state(t),
             "activity": t.last_event_at or t.created_at,
         }
         for t in tickets
     ]
-
-
-def _template_replier() -> Callable[..., Any] | None:
-    """mediation.ticket_reply_from_template when the mediation module provides it; the bulk
-    "apply a template" action is offered only then."""
-    try:
-        module = importlib.import_module("complaints.mediation")
-    except ImportError:
-        return None
-    function = getattr(module, "ticket_reply_from_template", None)
-    return function if callable(function) else None
-
-
-def _assignable_users(user: Any) -> list[Any]:
-    """People a ticket may be handed to: holders of the working roles the agent shares."""
-    shared = roles.roles_of(user) & (QUEUE_ROLES - {roles.ADMIN})
-    User = get_user_model()
-    return list(
-        User.objects.filter(is_active=True, groups__name__in=sorted(shared))
-        .distinct()
-        .order_by(User.USERNAME_FIELD)[:200]
-    )
 
 
 def _poll_state(rows: list[Ticket]) -> dict[str, str]:
@@ -122,6 +90,37 @@ def _poll_state(rows: list[Ticket]) -> dict[str, str]:
         "since": newest.isoformat() if newest else "",
         "since_id": str(max((t.pk for t in rows), default=0)),
     }
+
+
+def _choice_group(
+    name: str, label: str, choices: list[tuple[str, str]], chosen: tuple[str, ...], empty: str
+) -> dict[str, Any]:
+    """A multi-value filter as a group of checkboxes (no Ctrl-click), with a summary of what
+    is ticked for its closed state."""
+    names = [text for value, text in choices if value in chosen]
+    summary = ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
+    return {
+        "name": name,
+        "label": label,
+        "summary": summary or empty,
+        "options": [(value, text, value in chosen) for value, text in choices],
+    }
+
+
+def _canonical_redirect(request: HttpRequest, filters: QueueFilters) -> HttpResponse | None:
+    """A submitted filter form carries every field, most of them empty; the page answers
+    with the same state under its short query (what a bookmark or a shared link holds)."""
+    empty = any(value == "" for _, values in request.GET.lists() for value in values)
+    if filters.errors or not empty:
+        return None
+    params = request.GET.copy()
+    for name in list(params):
+        kept = [v for v in params.getlist(name) if v != ""]
+        if kept:
+            params.setlist(name, kept)
+        else:
+            del params[name]
+    return HttpResponseRedirect(_queue_url(params.urlencode()))
 
 
 def _query_without(request: HttpRequest, *names: str) -> str:
@@ -136,6 +135,8 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 def queue_view(request: HttpRequest) -> HttpResponse:
     _require_queue_role(request)
     filters = _filters(request)
+    if (canonical := _canonical_redirect(request, filters)) is not None:
+        return canonical
     after = request.GET.get("after", "")[:100]
     page = ticket_queue_page(request.user, filters, after=after)
     _audit_reads(request, page.rows)
@@ -150,18 +151,26 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "count": ticket_queue_count(request.user, filters),
         "filter_query": filter_query,
         "saved_views": saved_views.saved_views_of(_owner(request)),
-        "status_choices": [
-            (STATUS_ACTIVE, "Any open"),
-            *Ticket.Status.choices,
-            (STATUS_ANY, "Any"),
+        "choice_groups": [
+            _choice_group(
+                "status",
+                "Status",
+                [(STATUS_ACTIVE, "Any open"), *Ticket.Status.choices, (STATUS_ANY, "Any")],
+                filters.status,
+                "any open",
+            ),
+            _choice_group(
+                "kind",
+                "Kind",
+                [c for c in Ticket.Kind.choices if c[0] in visible_kinds],
+                filters.kind,
+                "any",
+            ),
+            _choice_group("type", "Classification", type_filter_choices(), filters.type, "any"),
         ],
-        "kind_choices": [c for c in Ticket.Kind.choices if c[0] in visible_kinds],
-        "type_choices": type_filter_choices(),
         "sort_choices": [(name, key.label) for name, key in SORTS.items()],
-        "assignable": _assignable_users(request.user),
-        "templates": ResponseTemplate.objects.filter(active=True).order_by("name")
-        if _template_replier()
-        else [],
+        "assignable": users_assignable(viewer=request.user),
+        "templates": ResponseTemplate.objects.filter(active=True).order_by("name"),
         "bulk_statuses": Ticket.Status.choices,
         "poll_seconds": POLL_SECONDS,
         "poll": _poll_state(page.rows),
@@ -329,9 +338,6 @@ def _bulk_merge(request: HttpRequest, tickets: list[Ticket]) -> str:
 
 
 def _bulk_template(request: HttpRequest, tickets: list[Ticket]) -> str:
-    reply = _template_replier()
-    if reply is None:
-        raise ValidationError("Templates cannot be applied here.")
     template_id = request.POST.get("template", "")
     template = ResponseTemplate.objects.filter(
         pk=int(template_id) if template_id.isdigit() else 0, active=True
@@ -341,7 +347,7 @@ def _bulk_template(request: HttpRequest, tickets: list[Ticket]) -> str:
     sent, failed = 0, []
     for ticket in tickets:  # one transaction per ticket: one failure does not undo the others
         try:
-            reply(ticket, author=request.user, template=template)
+            ticket_reply_from_template(ticket, author=request.user, template=template)
             sent += 1
         except Exception as exc:  # noqa: BLE001 - mediation's refusals (no contact, ...) are reported per ticket
             failed.append(f"#{ticket.pk}: {exc}")

@@ -2,7 +2,7 @@
 
 Agents, leads and admins read templates and guidance; only leads and admins edit templates.
 The preview renders through the same restricted engine as outbound mail
-(``complaints.templating``), with sample values or the values of a ticket the user may see.
+(``complaints.mediation.templating``), with sample values or the values of a ticket the user may see.
 """
 
 from __future__ import annotations
@@ -19,19 +19,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
-from complaints.guidance import guidance_article, guidance_as_text
+from complaints.classification import type_choices
+from complaints.mediation.guidance import GUIDANCE_READERS, guidance_article, guidance_as_text
+from complaints.mediation.replies import template_context
+from complaints.mediation.template_services import response_template_save
+from complaints.mediation.templating import VARIABLES, TemplateError, template_render
 from complaints.models import GuidanceArticle, ResponseTemplate, Ticket
 from complaints.permissions import tickets_visible_to
-from complaints.template_services import response_template_save
-from complaints.templating import VARIABLES, TemplateError, template_render
 
 READERS = frozenset({roles.AGENT, roles.LEAD, roles.ADMIN})
 EDITORS = frozenset({roles.LEAD, roles.ADMIN})
-
-
-def _require(request: HttpRequest, allowed: frozenset[str]) -> None:
-    if not roles.has_any_role(request.user, allowed):
-        raise PermissionDenied
 
 
 def sample_context() -> dict[str, object]:
@@ -62,6 +59,12 @@ def sample_context() -> dict[str, object]:
 
 
 class TemplateForm(forms.ModelForm):
+    type = forms.ChoiceField(
+        required=False,
+        choices=[("", "any classification"), *type_choices()],
+        label="Classification",
+    )
+
     class Meta:
         model = ResponseTemplate
         fields = ["slug", "name", "purpose", "audience", "type", "subject", "body", "active"]
@@ -71,7 +74,7 @@ class TemplateForm(forms.ModelForm):
 @login_required
 @require_GET
 def template_list_view(request: HttpRequest) -> HttpResponse:
-    _require(request, READERS)
+    roles.require_any_role(request.user, READERS)
     return render(
         request,
         "workspace/templates_list.html",
@@ -85,7 +88,7 @@ def template_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _require(request, READERS)
+    roles.require_any_role(request.user, READERS)
     template = None
     if pk is not None:
         template = ResponseTemplate.objects.filter(pk=pk).first()
@@ -134,15 +137,13 @@ def template_edit_view(request: HttpRequest, pk: int | None = None) -> HttpRespo
 def template_preview_view(request: HttpRequest) -> HttpResponse:
     """htmx: the posted subject and body rendered with sample data, or with the values of
     ``ticket`` when the user may see it."""
-    _require(request, READERS)
+    roles.require_any_role(request.user, READERS)
     context = sample_context()
     ticket_id = request.POST.get("ticket", "")
     if ticket_id.isdigit():
         ticket = tickets_visible_to(request.user, Ticket.objects.filter(pk=int(ticket_id))).first()
         if ticket is None:
             raise Http404("No such ticket")
-        from complaints.mediation import template_context
-
         context = {
             **context,
             **template_context(ticket, audience=request.POST.get("audience", "customer")),
@@ -165,7 +166,7 @@ def template_preview_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def guidance_list_view(request: HttpRequest) -> HttpResponse:
-    _require(request, READERS)
+    roles.require_any_role(request.user, GUIDANCE_READERS)
     return render(
         request, "workspace/guidance_list.html", {"articles": GuidanceArticle.objects.all()}
     )
@@ -174,7 +175,7 @@ def guidance_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def guidance_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
-    _require(request, READERS)
+    roles.require_any_role(request.user, GUIDANCE_READERS)
     article = guidance_article(slug)
     if article is None:
         raise Http404("No such article")

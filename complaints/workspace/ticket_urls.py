@@ -1,9 +1,9 @@
 """Routes of the ticket page, its parts, and the template and guidance pages; included by
-complaints/workspace_urls.py (namespace "workspace", under /tickets/)."""
+complaints/workspace/urls.py (namespace "workspace", under /tickets/)."""
 
 from django.urls import path
 
-from complaints.workspace import template_views
+from complaints.workspace import reply_views, template_views
 from complaints.workspace import ticket_views as views
 
 urlpatterns = [
@@ -26,8 +26,13 @@ urlpatterns = [
         views.ticket_report_raw_view,
         name="ticket-report-raw",
     ),
-    path("<int:pk>/reply/", views.ticket_reply_view, name="ticket-reply"),
-    path("<int:pk>/reply/preview/", views.ticket_reply_preview_view, name="ticket-reply-preview"),
+    path("<int:pk>/reply/", reply_views.ticket_reply_view, name="ticket-reply"),
+    path(
+        "<int:pk>/reply/preview/",
+        reply_views.ticket_reply_preview_view,
+        name="ticket-reply-preview",
+    ),
+    path("<int:pk>/reply/fill/", reply_views.ticket_reply_fill_view, name="ticket-reply-fill"),
     path(
         "<int:pk>/messages/<int:message_id>/confirm/",
         views.ticket_message_decide_view,

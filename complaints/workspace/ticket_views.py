@@ -10,7 +10,6 @@ never write models themselves.
 from __future__ import annotations
 
 from django.contrib import messages as flash
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,13 +18,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import roles
-from complaints import evidence_view, mediation, selfservice
-from complaints.guidance import guidance_for_type
-from complaints.models import Event, Message, ResponseTemplate, SelfServiceLink, Ticket
+from complaints.mediation import followups, inbound, parties, selfservice
+from complaints.mediation.guidance import guidance_for_type
+from complaints.models import Event, Message, Report, ResponseTemplate, SelfServiceLink, Ticket
 from complaints.permissions import can_work_ticket, tickets_visible_to
-from complaints.templating import TemplateError
-from complaints.timeline import ticket_timeline
+from complaints.restriction import ticket_is_restricted
+from complaints.tickets import evidence_view
+from complaints.tickets.selectors import users_assignable
+from complaints.tickets.services import ticket_assign, ticket_status_change
+from complaints.tickets.timeline import ticket_timeline
 
 EVENTS_PER_PAGE = 50
 
@@ -70,15 +71,6 @@ def _templates_for(ticket: Ticket) -> list[ResponseTemplate]:
     )
 
 
-def _assignable_users() -> list:
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[roles.AGENT, roles.LEAD, roles.ADMIN])
-        .distinct()
-        .order_by("username")[:200]
-    )
-
-
 @login_required
 @require_GET
 def ticket_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -105,11 +97,11 @@ def ticket_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "allocation": latest.allocation if latest else None,
         "service": ticket.service or (latest.service if latest else None),
         "message_count": Message.objects.filter(ticket=ticket).count(),
-        "reports": list(evidence_view.ticket_reports(ticket)[:50]),
-        "timeline": ticket_timeline(ticket),
+        "reports": list(evidence_view.ticket_reports(ticket, user=request.user)[:50]),
+        "timeline": ticket_timeline(ticket, user=request.user),
         "templates": _templates_for(ticket),
         "statuses": Ticket.Status.choices,
-        "assignable": _assignable_users(),
+        "assignable": users_assignable(ticket=ticket),
         "links": list(
             SelfServiceLink.objects.filter(ticket=ticket).select_related("created_by")[:20]
         ),
@@ -144,7 +136,7 @@ def ticket_timeline_view(request: HttpRequest, pk: int) -> HttpResponse:
         "workspace/_ticket_timeline.html",
         {
             "ticket": ticket,
-            "timeline": ticket_timeline(ticket),
+            "timeline": ticket_timeline(ticket, user=request.user),
             "can_work": can_work_ticket(request.user, ticket),
         },
     )
@@ -153,9 +145,9 @@ def ticket_timeline_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- evidence viewer ----------------------------------------------------------------------
 
 
-def _report_for(request: HttpRequest, pk: int, report_id: int) -> tuple[Ticket, object]:
+def _report_for(request: HttpRequest, pk: int, report_id: int) -> tuple[Ticket, Report]:
     ticket = ticket_for(request, pk)
-    report = evidence_view.ticket_report(ticket, report_id)
+    report = evidence_view.ticket_report(ticket, report_id, user=request.user)
     if report is None:
         raise Http404("No such report on this ticket")
     return ticket, report
@@ -165,7 +157,7 @@ def _report_for(request: HttpRequest, pk: int, report_id: int) -> tuple[Ticket, 
 @require_GET
 def ticket_report_view(request: HttpRequest, pk: int, report_id: int) -> HttpResponse:
     ticket, report = _report_for(request, pk, report_id)
-    view = evidence_view.report_view(report)  # type: ignore[arg-type]
+    view = evidence_view.report_view(report)
     template = (
         "workspace/_ticket_report.html"
         if getattr(request, "htmx", False)
@@ -181,7 +173,7 @@ def ticket_report_html_view(
 ) -> HttpResponse:
     """One sanitized HTML part, for the sandboxed iframe only."""
     _, report = _report_for(request, pk, report_id)
-    document = evidence_view.html_document(report, index)  # type: ignore[arg-type]
+    document = evidence_view.html_document(report, index)
     if document is None:
         raise Http404("No such HTML part")
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
@@ -208,7 +200,7 @@ def ticket_report_download_view(
     request: HttpRequest, pk: int, report_id: int, index: int
 ) -> HttpResponse:
     _, report = _report_for(request, pk, report_id)
-    found = evidence_view.attachment(report, index)  # type: ignore[arg-type]
+    found = evidence_view.attachment(report, index)
     if found is None:
         raise Http404("No such part")
     return _download(*found)
@@ -217,82 +209,16 @@ def ticket_report_download_view(
 @login_required
 @require_GET
 def ticket_report_raw_view(request: HttpRequest, pk: int, report_id: int) -> HttpResponse:
-    _, report = _report_for(request, pk, report_id)
-    return _download(f"report-{report.pk}.eml.bin", bytes(report.raw.content))  # type: ignore[attr-defined]
+    ticket, report = _report_for(request, pk, report_id)
+    raw = evidence_view.report_raw(report)
+    if raw is None:  # the report's page, saying so, in place of a file that does not exist
+        view = evidence_view.report_view(report)
+        context = {"ticket": ticket, "view": view, "report": report}
+        return render(request, "workspace/ticket_report.html", context, status=404)
+    return _download(f"report-{report.pk}.eml.bin", bytes(raw.content))
 
 
-# --- replies ------------------------------------------------------------------------------
-
-
-def _reply_input(request: HttpRequest, ticket: Ticket) -> dict:
-    template = None
-    template_id = request.POST.get("template", "")
-    if template_id.isdigit():
-        template = ResponseTemplate.objects.filter(pk=int(template_id), active=True).first()
-    audience = request.POST.get("audience", "customer")
-    if audience not in mediation.AUDIENCES:
-        audience = "internal"
-    return {
-        "audience": audience,
-        "template": template,
-        "subject": request.POST.get("subject", "")[:300],
-        "body": request.POST.get("body", "")[:100_000],
-    }
-
-
-@login_required
-@require_POST
-def ticket_reply_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = ticket_for(request, pk, work=True)
-    data = _reply_input(request, ticket)
-    error = ""
-    draft = None
-    if data["audience"] != "internal":
-        try:
-            draft = mediation.reply_draft(
-                ticket,
-                audience=data["audience"],
-                body=data["body"],
-                subject=data["subject"],
-                template=data["template"],
-                self_service_url="(a new self-service link is added when sent)"
-                if data["audience"] == "customer"
-                else "",
-            )
-        except (TemplateError, mediation.MediationError) as exc:  # shown, not raised
-            error = f"{type(exc).__name__}: {exc}"
-    return render(
-        request,
-        "workspace/_ticket_reply_preview.html",
-        {"ticket": ticket, "draft": draft, "error": error, **data},
-    )
-
-
-@login_required
-@require_POST
-def ticket_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = ticket_for(request, pk, work=True)
-    data = _reply_input(request, ticket)
-    try:
-        message = mediation.ticket_reply(
-            ticket,
-            author=request.user,
-            audience=data["audience"],
-            body=data["body"],
-            subject=data["subject"],
-            template=data["template"],
-            await_answer=request.POST.get("await", "1") == "1",
-        )
-    except (mediation.MediationError, ValueError) as exc:
-        flash.error(request, f"Not sent: {exc}")
-    else:
-        what = (
-            "Note added"
-            if data["audience"] == "internal"
-            else f"Message to {data['audience']} queued"
-        )
-        flash.success(request, f"{what} (#{message.pk}).")
-    return redirect(reverse("workspace:ticket-detail", args=[ticket.pk]) + "#timeline")
+# --- replies (the reply box itself: complaints/workspace/reply_views.py) ---------------
 
 
 @login_required
@@ -306,12 +232,12 @@ def ticket_message_decide_view(
         raise Http404("No such message")
     try:
         if decision == "confirm":
-            mediation.message_confirm(message, actor=request.user)
+            inbound.message_confirm(message, actor=request.user)
             flash.success(request, "The mail was added to the ticket.")
         else:
-            mediation.message_reject(message, actor=request.user)
+            inbound.message_reject(message, actor=request.user)
             flash.success(request, "The mail was removed from the ticket.")
-    except mediation.MediationError as exc:
+    except parties.MediationError as exc:
         flash.error(request, str(exc))
     return redirect(reverse("workspace:ticket-detail", args=[ticket.pk]) + "#timeline")
 
@@ -322,8 +248,6 @@ def ticket_message_decide_view(
 @login_required
 @require_POST
 def ticket_status_view(request: HttpRequest, pk: int) -> HttpResponse:
-    from complaints.ticket_services import ticket_status_change
-
     ticket = ticket_for(request, pk, work=True)
     status = request.POST.get("status", "")
     if status not in Ticket.Status.values:
@@ -340,7 +264,7 @@ def ticket_status_view(request: HttpRequest, pk: int) -> HttpResponse:
             flash.error(request, " ".join(exc.messages))
         else:
             if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
-                mediation.ticket_closed_notify_later(ticket.pk)
+                followups.ticket_closed_notify_later(ticket.pk)
             flash.success(request, f"Status set to {Ticket.Status(status).label}.")
     return redirect("workspace:ticket-detail", pk=ticket.pk)
 
@@ -348,16 +272,14 @@ def ticket_status_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
-    from complaints.ticket_services import ticket_assign
-
     ticket = ticket_for(request, pk, work=True)
     choice = request.POST.get("assignee", "")
     if choice == "me":
         assignee_id: int | None = request.user.pk
     elif choice.isdigit():
         assignee_id = int(choice)
-        if not any(u.pk == assignee_id for u in _assignable_users()):
-            flash.error(request, "That person cannot work tickets.")
+        if not any(u.pk == assignee_id for u in users_assignable(ticket=ticket)):
+            flash.error(request, "That person cannot work this ticket.")
             return redirect("workspace:ticket-detail", pk=ticket.pk)
     else:
         assignee_id = None
@@ -378,7 +300,9 @@ def ticket_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_link_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = ticket_for(request, pk, work=True)
     link, url = selfservice.link_issue(ticket=ticket, created_by_id=request.user.pk)
-    if link is None:
+    if link is None and ticket_is_restricted(ticket):
+        flash.error(request, "A restricted case has no self-service: no link issued.")
+    elif link is None:
         flash.error(request, "The ticket has no customer: no self-service link possible.")
     else:
         # Shown once on the next page (the token is not stored); the session is server-side.

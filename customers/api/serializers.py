@@ -55,7 +55,7 @@ class AllocationSerializer(serializers.ModelSerializer):
         try:
             return str(parse_network(value))
         except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages[0]) from exc
+            raise serializers.ValidationError(exc.messages) from exc
 
     def to_representation(self, instance: IPAllocation) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
@@ -55,11 +54,16 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
+            # Plain strings: any IPv4 or IPv6 address, and a date as well as a date-time, are
+            # accepted (an IP4 or date-time format would tell clients less than the truth).
             OpenApiParameter(
-                "ip", OpenApiTypes.IP4, description="Only allocations containing this IP"
+                "ip", str, description="Only allocations containing this IPv4 or IPv6 address"
             ),
             OpenApiParameter(
-                "at", OpenApiTypes.DATETIME, description="Only allocations valid at this time"
+                "at",
+                str,
+                description="Only allocations valid at this time: ISO 8601 date or date-time, "
+                "no offset meaning UTC",
             ),
             OpenApiParameter("customer", str, description="Customer external id"),
         ]
@@ -78,16 +82,19 @@ class AllocationViewSet(
     def get_queryset(self) -> QuerySet[IPAllocation]:
         qs = IPAllocation.objects.select_related("customer")
         params = self.request.query_params
+        errors: dict[str, list[str]] = {}  # every bad parameter in one answer
         if ip := params.get("ip", "").strip():
             try:
                 qs = qs.filter(network__net_contains_or_equals=services.ip_text(ip))
             except ValidationError as exc:
-                raise serializers.ValidationError({"ip": exc.messages}) from exc
+                errors["ip"] = exc.messages
         if at := params.get("at", "").strip():
             try:
                 qs = qs.filter(validity__contains=parse_moment(at))
             except ValueError as exc:
-                raise serializers.ValidationError({"at": [str(exc)]}) from exc
+                errors["at"] = [str(exc)]
+        if errors:
+            raise serializers.ValidationError(errors)
         if customer := params.get("customer", "").strip():
             qs = qs.filter(customer__external_id=customer)
         return qs

@@ -2,7 +2,7 @@
 
 Responsibility: given resources (IPv4/IPv6 addresses, domain names), zone specs and a
 nameserver, say for each (resource, zone) whether it is listed, not listed, or whether the
-check failed and why. Promise 7 (DESIGN.md) lives here: a result is "listed" only when the
+check failed and why. Promise 7 (docs/architecture.md) lives here: a result is "listed" only when the
 zone passed its RFC 5782 section 5 self-test in this run *and* the answer is a well-formed
 A record in 127.0.0.0/8 that is not one of the zone's error codes. An unhealthy zone yields
 "check-failed: unhealthy-zone" for every resource, without querying it.

@@ -2,7 +2,7 @@
 
 Boundary: plain data, shared by the check modules (spf, dmarc, dkim, doctor) and read by
 the ``check_domain`` command and the doctor page through ``DomainReport.as_dict()``, whose
-shape is the stable interface in DESIGN.md.
+shape is the stable interface in docs/architecture.md.
 """
 
 from __future__ import annotations

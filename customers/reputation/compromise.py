@@ -4,11 +4,11 @@ that mark a service as likely compromised, raise its ticket and propose its susp
 ``compromise_candidates`` is the dry run (reads only): what each enabled rule would mark
 now, with the evidence. ``compromise_rules_apply`` marks those candidates: one open
 ``ServiceCompromise`` per (service, rule) — re-running adds nothing — sets the evidence
-ticket to "open" with an internal note, and proposes a suspension. Where
-``complaints.actions`` offers ``action_request``, the proposal is an Action (taken
-automatically only for rules marked automatic, within the workspace's safety limits: the
-automation switch, the hourly cap, never for a protected customer or the provider's own
-infrastructure); otherwise the proposal is recorded on the mark.
+ticket to "open" with an internal note, and proposes a suspension: an Action requested
+through ``complaints.actions.services.action_request`` (taken automatically only for rules
+marked automatic, within the workspace's safety limits: the automation switch, the hourly
+cap, never for a protected customer or the provider's own infrastructure); where none may be
+requested, the proposal is recorded on the mark.
 
 Trust weighting: a reporter counts once per IP and window, with the weight its trust level
 has in the rule's ``params["trust_weights"]``; blocked reporters weigh nothing, so made-up
@@ -17,7 +17,6 @@ reporters cannot get a competitor suspended.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -25,15 +24,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from complaints.models import Event, Message, Ticket, TicketChange
+from complaints.actions import services as actions
+from complaints.intake.filing.pipeline import FEEDBACK_LOOP_FORMATS
+from complaints.models import Action, Event, PolicyRule, Ticket
 from complaints.models.tickets import OPEN_STATUSES
-from complaints.processing import FEEDBACK_LOOP_FORMATS
-from complaints.services import ticket_open_or_join
-from customers.reputation_models import CompromiseRule, Listing, ServiceCompromise
+from complaints.restriction import restricted_q, restricted_ticket_ids, ticket_contact_withheld
+from complaints.tickets.services import (
+    ticket_note_add,
+    ticket_open_or_join,
+    ticket_status_change,
+)
+from customers.models import Service
+from customers.reputation.models import CompromiseRule, Listing, ServiceCompromise
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +90,16 @@ def compromise_candidates(
     return found
 
 
+def _outside_restricted_cases(
+    rows: list[tuple[Any, ...]], *, ticket_at: int
+) -> list[tuple[Any, ...]]:
+    """Event rows not on a restricted case (``complaints.restriction``): what a legal or
+    investigation case holds — its reporters, its senders — is not evidence for a mark,
+    a note or a suspension anyone else sees."""
+    hidden = restricted_ticket_ids(row[ticket_at] for row in rows)
+    return [row for row in rows if row[ticket_at] not in hidden] if hidden else rows
+
+
 def _most_common(values: list[int | None]) -> int | None:
     present = [v for v in values if v is not None]
     return Counter(present).most_common(1)[0][0] if present else None
@@ -108,7 +125,15 @@ def _by_reporters(rule: CompromiseRule, since: datetime, now: datetime) -> list[
     per_ip: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"reporters": {}, "services": [], "customers": [], "tickets": [], "events": 0}
     )
-    for ip, service_id, customer_id, ticket_id, reporter_id, trust, address in rows:
+    for (
+        ip,
+        service_id,
+        customer_id,
+        ticket_id,
+        reporter_id,
+        trust,
+        address,
+    ) in _outside_restricted_cases(list(rows), ticket_at=3):
         group = per_ip[str(ip)]
         group["events"] += 1
         group["services"].append(service_id)
@@ -161,7 +186,7 @@ def _by_feedback_loops(rule: CompromiseRule, since: datetime, now: datetime) -> 
         ip__isnull=False,
     ).values_list("ip", "service_id", "customer_id", "ticket_id", "report__sender")
     per_ip: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for ip, *rest in rows:
+    for ip, *rest in _outside_restricted_cases(list(rows), ticket_at=3):
         per_ip[str(ip)].append(tuple(rest))
     found = []
     for ip, items in per_ip.items():
@@ -237,8 +262,6 @@ def compromise_rules_apply(
 
 @transaction.atomic
 def service_compromise_mark(*, candidate: Candidate, now: datetime) -> ServiceCompromise | None:
-    from customers.models import Service
-
     assert candidate.service_id is not None
     rule = CompromiseRule.objects.get(pk=candidate.rule_id)
     service = Service.objects.select_related("customer").get(pk=candidate.service_id)
@@ -266,9 +289,11 @@ def _raise_ticket(
 ) -> Ticket:
     ticket = None
     if candidate.ticket_id:
+        # Not a restricted case (complaints.restriction): the mark gets its own ticket.
         ticket = (
             Ticket.objects.select_for_update()
             .filter(pk=candidate.ticket_id, status__in=OPEN_STATUSES)
+            .exclude(restricted_q())
             .first()
         )
     if ticket is None:
@@ -283,38 +308,19 @@ def _raise_ticket(
             at=now,
         )
     if ticket.status != Ticket.Status.OPEN:
-        old = ticket.status
-        Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.OPEN)
-        TicketChange.objects.create(
-            ticket=ticket, field="status", old_value=old, new_value=Ticket.Status.OPEN,
-            note=f"likely compromised service (rule: {rule.name})"[:500],
+        ticket = ticket_status_change(
+            ticket=ticket, status=Ticket.Status.OPEN, actor_id=None,
+            note=f"likely compromised service (rule: {rule.name})",
         )  # fmt: skip
-        ticket.status = Ticket.Status.OPEN
     lines = [
         f"Rule “{rule.name}” marks service {service.label} as likely compromised ({candidate.resource}, score {candidate.score})."
     ]
     for key, value in candidate.evidence.items():
         lines.append(f"- {key}: {value}")
-    Message.objects.create(
-        ticket=ticket,
-        direction=Message.Direction.NOTE,
-        visibility=Message.Visibility.INTERNAL,
-        kind=Message.Kind.NOTE,
-        status=Message.Status.RECORDED,
-        subject=f"Likely compromised: {service.label}",
-        body="\n".join(lines),
+    ticket_note_add(
+        ticket=ticket, subject=f"Likely compromised: {service.label}", body="\n".join(lines)
     )
     return ticket
-
-
-def _actions_service() -> Any | None:
-    """``complaints.actions`` when it exists and offers ``action_request`` (the Actions
-    lifecycle is another module's; without it the proposal is recorded on the mark)."""
-    try:
-        module = importlib.import_module("complaints.actions")
-    except ImportError:
-        return None
-    return module if hasattr(module, "action_request") else None
 
 
 def _carrier_rule(rule: CompromiseRule) -> Any:
@@ -322,8 +328,6 @@ def _carrier_rule(rule: CompromiseRule) -> Any:
     ``action_request`` needs a person or a policy rule behind every action, and its
     one-open-action-per-rule-and-ticket constraint then also holds for our proposals. It
     is disabled so the policy engine never evaluates it itself."""
-    from complaints.models import PolicyRule
-
     carrier, _ = PolicyRule.objects.get_or_create(
         name=f"Compromise detection: {rule.name}"[:120],
         defaults={
@@ -339,18 +343,14 @@ def _carrier_rule(rule: CompromiseRule) -> Any:
     return carrier
 
 
-def _automatic_allowed(rule: CompromiseRule, customer: Any, actions: Any) -> str:
+def _automatic_allowed(rule: CompromiseRule, customer: Any) -> str:
     """Empty when the suspension may be taken automatically, else why it is only proposed:
     the workspace's safety limits (global switch, hourly cap, protected customers)."""
-    from django.conf import settings
-
-    from complaints.models import Action
-
     if not rule.automatic:
         return "rule proposes only"
     if customer.protected:
         return "protected customer: never automatic"
-    if hasattr(actions, "automation_enabled") and not actions.automation_enabled():
+    if not actions.automation_enabled():
         return "automatic actions are switched off"
     since = timezone.now() - timedelta(hours=1)
     if (
@@ -365,18 +365,15 @@ def _propose_suspension(
     mark: ServiceCompromise, service: Any, rule: CompromiseRule, ticket: Ticket
 ) -> None:
     customer = service.customer
-    actions = _actions_service()
-    if actions is None:
-        mark.proposal = ServiceCompromise.Proposal.PROPOSED
-        mark.proposal_note = "suspension proposed here: the Actions service is not available"
-        return
-    from django.conf import settings
-
     if customer.external_id in settings.PROVIDER_CUSTOMER_IDS or ticket.customer_id != customer.pk:
         mark.proposal = ServiceCompromise.Proposal.BLOCKED
         mark.proposal_note = "provider's own infrastructure or another customer's ticket: no action"
         return
-    note = _automatic_allowed(rule, customer, actions)
+    if ticket_contact_withheld(ticket):  # a suspension would tell the customer of the case
+        mark.proposal = ServiceCompromise.Proposal.BLOCKED
+        mark.proposal_note = "no action proposed on this ticket"
+        return
+    note = _automatic_allowed(rule, customer)
     reason = f"Likely compromised (rule “{rule.name}”: {mark.resource}, score {mark.score})." + (
         f" Proposed only: {note}." if note else ""
     )

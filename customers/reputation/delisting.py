@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.models import Message
-from customers.reputation_models import DelistingEvent, DelistingRequest, Listing
+from complaints.tickets.services import ticket_note_add
+from customers.reputation.models import DelistingEvent, DelistingRequest, Listing
 
 PENDING = (DelistingRequest.Status.OPEN, DelistingRequest.Status.SUBMITTED)
 FINAL = (
@@ -90,13 +90,13 @@ def delisting_request_create(
         at=now,
     )
     if listing is not None and listing.ticket_id:
-        _ticket_note(
-            listing.ticket_id,
-            f"Delisting requested from {request.get_provider_display()}",
-            f"{request.get_provider_display()} asked to delist {request.resource}"
+        ticket_note_add(
+            ticket=listing.ticket_id,
+            subject=f"Delisting requested from {request.get_provider_display()}",
+            body=f"{request.get_provider_display()} asked to delist {request.resource}"
             + (f" (reference {request.reference})" if request.reference else "")
             + (f".\n\n{note}" if note else "."),
-            user_id,
+            author_id=user_id,
         )
     return request
 
@@ -183,18 +183,7 @@ def delisting_request_remind(*, request_id: int, now: datetime) -> bool:
         request=request, kind=DelistingEvent.Kind.REMINDER, text=text, at=now
     )
     if request.listing is not None and request.listing.ticket_id:
-        _ticket_note(request.listing.ticket_id, "Delisting request reminder", text, None)
+        ticket_note_add(
+            ticket=request.listing.ticket_id, subject="Delisting request reminder", body=text
+        )
     return True
-
-
-def _ticket_note(ticket_id: int, subject: str, body: str, user_id: int | None) -> None:
-    Message.objects.create(
-        ticket_id=ticket_id,
-        direction=Message.Direction.NOTE,
-        visibility=Message.Visibility.INTERNAL,
-        kind=Message.Kind.NOTE,
-        status=Message.Status.RECORDED,
-        subject=subject,
-        body=body,
-        author_id=user_id,
-    )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from customers.dns.dnsbl import DnsblResult, Status
 from customers.reputation.delisting import delisting_request_create, delisting_request_update
 from customers.reputation.listings import listings_record
-from customers.reputation_models import BlocklistZone, DelistingRequest, Listing
+from customers.reputation.models import BlocklistZone, DelistingRequest, Listing
 
 # (resource, zone, codes, txt, days ago first seen, still listed)
 DEMO_LISTINGS = [

@@ -1,6 +1,10 @@
 """Stored deliverability checks: run the doctor, keep its findings, attach them to a
 deliverability ticket, send them to the customer.
 
+Never onto a restricted case (``complaints.restriction``): when the domain's open
+deliverability ticket has been escalated (or is a legal case), the doctor neither notes on
+it nor mails its customer, and says only that the case cannot be worked from here.
+
 The doctor (``customers.dns.doctor.check_domain``) makes DNS queries for up to its time
 budget, so it always runs outside a transaction: the page creates a pending
 ``DomainCheck`` and a ``checks``-queue task runs it (the page polls with htmx); the
@@ -9,7 +13,6 @@ budget, so it always runs outside a transaction: the page creates a pending
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,13 +21,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from complaints.mediation.outbound import message_queue
 from complaints.models import Message, Party
-from complaints.services import ticket_open_or_join
+from complaints.restriction import ticket_contact_withheld, ticket_is_restricted
+from complaints.tickets.services import ticket_note_add, ticket_open_or_join
 from customers.dns import dnsbl
 from customers.dns.doctor import check_blocklists, check_domain
 from customers.dns.findings import Check, DomainReport, Severity
+from customers.reputation.models import DomainCheck
+from customers.reputation.tasks import domain_check_run_task
 from customers.reputation.zones import sweep_zone, zones_enabled
-from customers.reputation_models import DomainCheck
 from customers.resolution import domain_holdings_at
 
 logger = logging.getLogger(__name__)
@@ -33,7 +39,12 @@ SEVERITY_ORDER = ["ok", "info", "warning", "error"]
 
 
 class NotSendable(Exception):
-    """The check cannot be sent: no customer, or no abuse contact on file."""
+    """The check cannot be attached or sent: no customer, no abuse contact on file, or the
+    domain's case is restricted."""
+
+
+# Said to whoever works the doctor: not why (the case is another team's), only that.
+NOT_FROM_HERE = "this domain's deliverability case cannot be worked from here"
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,6 @@ def domain_check_create(
     *, domain: str, ip: str | None, selectors: Sequence[str], user_id: int | None
 ) -> DomainCheck:
     """A pending check, run by the ``customers.domain_check_run`` task after the commit."""
-    from customers.reputation.tasks import domain_check_run_task
-
     check = DomainCheck.objects.create(
         domain=domain.strip().rstrip(".").lower(),
         ip=ip or None,
@@ -106,7 +115,9 @@ def domain_check_create(
         checked_by_id=user_id,
     )
     check_id = check.pk
-    transaction.on_commit(lambda: domain_check_run_task.delay(check_id))
+    # Robust: a broker that is down must not turn the agent's request into a 500; the
+    # check stays pending, and asking again queues it again.
+    transaction.on_commit(lambda: domain_check_run_task.delay(check_id), robust=True)
     return check
 
 
@@ -216,7 +227,8 @@ def findings_text(check: DomainCheck) -> str:
 @transaction.atomic
 def domain_check_attach(*, check_id: int, user_id: int | None) -> DomainCheck:
     """Attach the check to the open deliverability ticket of its customer and domain
-    (opening one), with the findings as an internal note. Attaching twice adds nothing."""
+    (opening one), with the findings as an internal note. Attaching twice adds nothing.
+    Raises ``NotSendable`` when that ticket is restricted (nothing is written)."""
     check = DomainCheck.objects.select_for_update().get(pk=check_id)
     if check.ticket_id is not None:
         return check
@@ -229,12 +241,10 @@ def domain_check_attach(*, check_id: int, user_id: int | None) -> DomainCheck:
         resource=check.domain,
         at=check.checked_at,
     )
-    Message.objects.create(
+    if ticket_is_restricted(ticket):
+        raise NotSendable(NOT_FROM_HERE)
+    ticket_note_add(
         ticket=ticket,
-        direction=Message.Direction.NOTE,
-        visibility=Message.Visibility.INTERNAL,
-        kind=Message.Kind.NOTE,
-        status=Message.Status.RECORDED,
         subject=f"Deliverability check of {check.domain}: worst {check.worst_severity}",
         body=findings_text(check),
         author_id=user_id,
@@ -257,6 +267,8 @@ def domain_check_send(*, check_id: int, user_id: int | None) -> Message:
     )
     if check.sent_message_id is not None:
         return Message.objects.get(pk=check.sent_message_id)
+    if check.ticket is not None and ticket_contact_withheld(check.ticket):
+        raise NotSendable(NOT_FROM_HERE)  # attached before the case was restricted
     customer = check.customer
     if customer is None or not customer.abuse_email:
         raise NotSendable("no customer with an abuse contact holds this domain")
@@ -276,51 +288,19 @@ def domain_check_send(*, check_id: int, user_id: int | None) -> Message:
         f"{findings_text(check)}\n\n"
         f"Reply to this message if you have questions.\n\n{settings.PROVIDER_NAME} abuse desk\n"
     )
-    message = _queue(
-        ticket=check.ticket,
-        party=party,
-        to=customer.abuse_email,
+    message = message_queue(
+        kind=Message.Kind.NOTICE,
+        visibility=Message.Visibility.CUSTOMER,
+        to_address=customer.abuse_email,
         subject=subject,
         body=body,
-        user_id=user_id,
+        ticket=check.ticket,
+        party=party,
+        author_id=user_id,
     )
     check.sent_message = message
     check.save(update_fields=["sent_message"])
     return message
-
-
-def _queue(*, ticket, party, to: str, subject: str, body: str, user_id: int | None) -> Message:  # type: ignore[no-untyped-def]
-    """Through ``complaints.outbound.message_queue`` when that module exists (it creates
-    the queued row and sends after the commit); otherwise the queued row alone, which the
-    outbound sender picks up when it is deployed."""
-    try:
-        outbound = importlib.import_module("complaints.outbound")
-    except ImportError:
-        outbound = None
-    if outbound is not None and hasattr(outbound, "message_queue"):
-        return outbound.message_queue(
-            kind=Message.Kind.NOTICE,
-            visibility=Message.Visibility.CUSTOMER,
-            to_address=to,
-            subject=subject,
-            body=body,
-            ticket=ticket,
-            party=party,
-            author_id=user_id,
-        )
-    return Message.objects.create(
-        ticket=ticket,
-        party=party,
-        direction=Message.Direction.OUTBOUND,
-        visibility=Message.Visibility.CUSTOMER,
-        kind=Message.Kind.NOTICE,
-        status=Message.Status.QUEUED,
-        from_address=settings.DESK_FROM_ADDRESS,
-        to_address=to,
-        subject=subject,
-        body=body,
-        author_id=user_id,
-    )
 
 
 __all__ = [

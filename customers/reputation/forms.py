@@ -8,7 +8,7 @@ import re
 from django import forms
 
 from customers.dns.nameserver import NameserverError, parse_nameserver
-from customers.reputation_models import BlocklistZone, DelistingRequest
+from customers.reputation.models import BlocklistZone, DelistingRequest
 
 _SELECTOR = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_-]{1,63})*$")
 _DOMAIN = re.compile(

@@ -13,7 +13,7 @@ The state machine (one ``Listing`` row per resource and zone):
 
 A failed check (timeout, SERVFAIL, an error code, an unhealthy zone) is *not* an input
 here at all: callers pass only "listed" and "not listed" verdicts, so a failed check can
-neither list nor delist (DESIGN.md promise 7). Every state change writes a
+neither list nor delist (docs/architecture.md promise 7). Every state change writes a
 ``ListingHistory`` row.
 """
 
@@ -27,10 +27,10 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from complaints.models import Message
-from complaints.services import ticket_open_or_join
+from complaints.tickets.services import ticket_note_add, ticket_open_or_join
 from customers.dns.dnsbl import DnsblResult
-from customers.reputation_models import BlocklistZone, Listing, ListingHistory
+from customers.models import Customer
+from customers.reputation.models import BlocklistZone, Listing, ListingHistory
 from customers.resolution import domain_holdings_at, holdings_at
 
 MAX_NOTE_LINES = 200
@@ -220,8 +220,6 @@ def _tickets_for(
 ) -> set[int]:
     """Open or join one ticket per customer and zone; the first note of a new ticket holds
     the zone's delisting instructions, and every sighting adds a note naming the resources."""
-    from customers.models import Customer
-
     by_id = {zone.pk: zone for zone in zones.values()}
     groups: dict[tuple[int | None, int], list[Listing]] = defaultdict(list)
     for listing in listings:
@@ -247,16 +245,20 @@ def _tickets_for(
             events=len(items),
         )
         if created:
-            _note(ticket.pk, f"Blocklist {zone.name}: how to get delisted", instructions(zone))
+            ticket_note_add(
+                ticket=ticket,
+                subject=f"Blocklist {zone.name}: how to get delisted",
+                body=instructions(zone),
+            )
         lines = [
             f"- {item.resource}: {', '.join(_described(item))}" for item in items[:MAX_NOTE_LINES]
         ]
         if len(items) > MAX_NOTE_LINES:
             lines.append(f"... and {len(items) - MAX_NOTE_LINES} more")
-        _note(
-            ticket.pk,
-            f"New listing{'s' if len(items) > 1 else ''} on {zone.name}",
-            f"Seen listed on {zone.name} at {at:%Y-%m-%d %H:%M} UTC:\n" + "\n".join(lines),
+        ticket_note_add(
+            ticket=ticket,
+            subject=f"New listing{'s' if len(items) > 1 else ''} on {zone.name}",
+            body=f"Seen listed on {zone.name} at {at:%Y-%m-%d %H:%M} UTC:\n" + "\n".join(lines),
         )
         Listing.objects.filter(pk__in=[item.pk for item in items]).update(ticket=ticket)
         for item in items:
@@ -282,15 +284,3 @@ def instructions(zone: BlocklistZone) -> str:
         "under Reputation → Delisting requests."
     )
     return "\n\n".join(parts)
-
-
-def _note(ticket_id: int, subject: str, body: str) -> Message:
-    return Message.objects.create(
-        ticket_id=ticket_id,
-        direction=Message.Direction.NOTE,
-        visibility=Message.Visibility.INTERNAL,
-        kind=Message.Kind.NOTE,
-        status=Message.Status.RECORDED,
-        subject=subject[:998],
-        body=body,
-    )

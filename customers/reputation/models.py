@@ -1,5 +1,5 @@
 """Reputation watch: blocklist zones, listings found on them, delisting requests, stored
-deliverability checks and compromise-detection rules (DESIGN.md "Listing", "Domain check").
+deliverability checks and compromise-detection rules (docs/architecture.md "Listing", "Domain check").
 
 Imported at the bottom of ``customers.models`` so these are models of the ``customers`` app.
 The DNS work itself lives in ``customers.dns`` (no ORM); the state changes in

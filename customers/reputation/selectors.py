@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from customers.reputation_models import (
+from customers.reputation.models import (
     BlocklistZone,
     DelistingRequest,
     DomainCheck,

@@ -24,8 +24,9 @@ from customers.dns import dnsbl
 from customers.dns.dnsbl import DnsblResult, Status, ZoneHealth
 from customers.reputation import targets
 from customers.reputation.listings import RecordOutcome, listings_record
-from customers.reputation.zones import SweepZone, by_nameserver
-from customers.reputation_models import BlocklistZone, Listing
+from customers.reputation.models import BlocklistZone, Listing
+from customers.reputation.tasks import dnsbl_sweep_batch_task
+from customers.reputation.zones import SweepZone, by_nameserver, sweep_zone, zones_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +158,6 @@ def _current_listings(zones: Sequence[SweepZone]) -> set[tuple[str, str]]:
 def sweep_batch(batch: Sequence[str], *, zone_ids: Sequence[int] | None = None) -> SweepReport:
     """One batch of the periodic sweep (CIDR blocks, addresses or names) against the enabled
     zones (or ``zone_ids``)."""
-    from customers.reputation.zones import sweep_zone, zones_enabled
-
     rows = zones_enabled()
     if zone_ids is not None:
         rows = [zone for zone in rows if zone.pk in set(zone_ids)]
@@ -168,9 +167,6 @@ def sweep_batch(batch: Sequence[str], *, zone_ids: Sequence[int] | None = None) 
 def sweep_fan_out(*, size: int | None = None) -> int:
     """Queue one ``customers.dnsbl_sweep_batch`` task per batch of the allocated space;
     returns the number of tasks queued. Nothing is queued when no zone is enabled."""
-    from customers.reputation.tasks import dnsbl_sweep_batch_task
-    from customers.reputation.zones import zones_enabled
-
     if not zones_enabled():
         return 0
     queued = 0

@@ -2,7 +2,7 @@
 deliverability doctor, compromise rules (dry run and apply) and zone configuration.
 
 Every view checks the user's roles on the server (``customers.reputation.permissions``);
-reads go through ``customers.reputation_selectors``, writes through the services.
+reads go through ``customers.reputation.selectors``, writes through the services.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from customers import reputation_selectors as selectors
-from customers.reputation import permissions
+from complaints.models import Ticket
+from complaints.permissions import can_see_ticket, tickets_visible_to
+from customers.reputation import permissions, selectors
 from customers.reputation.compromise import compromise_candidates, compromise_rules_apply
 from customers.reputation.delisting import (
     delisting_request_create,
@@ -40,14 +41,14 @@ from customers.reputation.forms import (
     DoctorForm,
     ZoneForm,
 )
-from customers.reputation.zones import ZONE_EDITABLE_FIELDS, blocklist_zone_update
-from customers.reputation_models import (
+from customers.reputation.models import (
     BlocklistZone,
     CompromiseRule,
     DelistingRequest,
     DomainCheck,
     Listing,
 )
+from customers.reputation.zones import ZONE_EDITABLE_FIELDS, blocklist_zone_update
 
 View = Callable[..., HttpResponse]
 
@@ -70,20 +71,36 @@ def _uid(request: HttpRequest) -> int | None:
     return request.user.pk if request.user.is_authenticated else None
 
 
+def _visible_ticket_ids(request: HttpRequest, *rows: Any) -> set[int]:
+    """The ticket ids of these rows that the reader may see: the tables name only those
+    (a restricted case's number is not shown to people it is hidden from)."""
+    ids = {row.ticket_id for group in rows for row in group if row.ticket_id}
+    if not ids:
+        return set()
+    return set(
+        tickets_visible_to(request.user, Ticket.objects.filter(pk__in=ids)).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 # --- overview ------------------------------------------------------------------------------
 
 
 @requires(permissions.can_read_reputation)
 def overview_view(request: HttpRequest) -> HttpResponse:
     week = timezone.now() - timedelta(days=7)
+    new_this_week = list(selectors.listings_new_since(week, limit=100))
+    marks = list(selectors.compromise_marks_open(limit=20))
     context = {
         "by_zone": selectors.listings_by_zone(),
         "worst_ranges": selectors.listings_worst_ranges(),
         "worst_customers": selectors.listings_worst_customers(),
-        "new_this_week": selectors.listings_new_since(week, limit=100),
+        "new_this_week": new_this_week,
         "pending": selectors.delisting_requests_pending()[:50],
         "stale_ids": set(selectors.delisting_requests_stale().values_list("pk", flat=True)),
-        "marks": selectors.compromise_marks_open(limit=20),
+        "marks": marks,
+        "visible_ticket_ids": _visible_ticket_ids(request, new_this_week, marks),
         "zones": BlocklistZone.objects.order_by("-enabled", "name"),
         "can_work": permissions.can_work_reputation(request.user),
         "can_edit_zones": permissions.can_edit_zones(request.user),
@@ -94,7 +111,12 @@ def overview_view(request: HttpRequest) -> HttpResponse:
 @requires(permissions.can_read_reputation)
 def listings_view(request: HttpRequest) -> HttpResponse:
     zone = request.GET.get("zone", "")[:120]
-    context = {"listings": selectors.listings_current(zone=zone), "zone": zone}
+    listings = list(selectors.listings_current(zone=zone))
+    context = {
+        "listings": listings,
+        "zone": zone,
+        "visible_ticket_ids": _visible_ticket_ids(request, listings),
+    }
     return render(request, "reputation/listings.html", context)
 
 
@@ -105,6 +127,11 @@ def listing_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "listing": listing,
+        # The listing's ticket only when the reader may see it (a restricted case is not
+        # named on the reputation pages).
+        "ticket": listing.ticket
+        if listing.ticket is not None and can_see_ticket(request.user, listing.ticket)
+        else None,
         "history": listing.history.all(),
         "requests": listing.delisting_requests.select_related("requested_by"),
         "can_work": permissions.can_work_reputation(request.user),
@@ -212,17 +239,25 @@ def doctor_view(request: HttpRequest) -> HttpResponse:
             domain=data["domain"], ip=data["ip"], selectors=data["selectors"], user_id=_uid(request)
         )
         return redirect("reputation:doctor-detail", pk=check.pk)
-    context = {"form": form, "recent": selectors.domain_checks_recent()}
+    recent = list(selectors.domain_checks_recent())
+    context = {
+        "form": form,
+        "recent": recent,
+        "visible_ticket_ids": _visible_ticket_ids(request, recent),
+    }
     return render(request, "reputation/doctor.html", context)
 
 
 def _check_context(request: HttpRequest, check: DomainCheck) -> dict[str, Any]:
     order = {"error": 0, "warning": 1, "info": 2, "ok": 3}
     findings = sorted(check.findings or [], key=lambda f: order.get(f.get("severity", ""), 4))
+    shown = check.ticket is not None and can_see_ticket(request.user, check.ticket)
     return {
         "check": check,
         "findings": findings,
-        "can_send": bool(check.customer_id and check.customer and check.customer.abuse_email),
+        "ticket_shown": shown,
+        "can_send": bool(check.customer_id and check.customer and check.customer.abuse_email)
+        and (check.ticket is None or shown),
     }
 
 
@@ -243,8 +278,12 @@ def doctor_result_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def doctor_attach_view(request: HttpRequest, pk: int) -> HttpResponse:
     check = get_object_or_404(DomainCheck, pk=pk, status=DomainCheck.Status.DONE)
-    check = domain_check_attach(check_id=check.pk, user_id=_uid(request))
-    messages.success(request, f"Attached to ticket #{check.ticket_id}.")
+    try:
+        check = domain_check_attach(check_id=check.pk, user_id=_uid(request))
+    except NotSendable as exc:
+        messages.error(request, f"Not attached: {exc}.")
+    else:
+        messages.success(request, f"Attached to ticket #{check.ticket_id}.")
     return redirect("reputation:doctor-detail", pk=check.pk)
 
 
@@ -271,10 +310,12 @@ def compromise_view(request: HttpRequest) -> HttpResponse:
         marks = compromise_rules_apply()
         messages.success(request, f"{len(marks)} service(s) marked likely compromised.")
         return redirect("reputation:compromise")
+    marks = list(selectors.compromise_marks_open())
     context = {
         "candidates": compromise_candidates(),
         "rules": CompromiseRule.objects.order_by("name"),
-        "marks": selectors.compromise_marks_open(),
+        "marks": marks,
+        "visible_ticket_ids": _visible_ticket_ids(request, marks),
     }
     return render(request, "reputation/compromise.html", context)
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from customers.dns.dnsbl import SPAMHAUS_ERROR_CODES, ZoneSpec
-from customers.reputation_models import BlocklistZone
+from customers.reputation.models import BlocklistZone
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,36 @@ def assert_nothing_ran(page) -> None:  # type: ignore[no-untyped-def]
                 raise
 
 
+def migration_rows_restore() -> None:
+    """Make again the rows the migrations make (role groups, templates, guidance, blocklist
+    zones, save offers): a transactional test flushes them, and a later browser test that
+    seeds the demo needs them. Every data migration here is idempotent (get_or_create)."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    for (app_label, _name), migration in sorted(loader.disk_migrations.items()):
+        if app_label not in _OWN_APPS:
+            continue
+        for operation in migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(apps, None)
+
+
+_OWN_APPS = {
+    "accounts",
+    "complaints",
+    "customers",
+    "legal",
+    "campaigns",
+    "billing",
+    "retention",
+    "leads",
+}
+
+
 def login(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
     page.goto("/accounts/login/")
     page.fill("#id_username", username)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -35,14 +37,15 @@ def test_agent_works_a_case_end_to_end(page, users, cases):
     page.wait_for_url(f"**/tickets/{target.pk}/")
     page.screenshot(path=str(SCREENSHOTS / "ticket.png"), full_page=True)
 
-    # Reply with a template: the preview comes through htmx, then send.
+    # Reply with a template: htmx fills the box with its text, the agent says whether to
+    # wait for the answer, then sends.
     template = ResponseTemplate.objects.get(slug="phishing-notice")
     page.select_option("#reply-template", str(template.pk))
-    expect(page.locator("#reply-preview")).to_contain_text("Please remove it", timeout=10000)
-    page.fill(
-        "#reply-body",
-        "We received reports of a phishing page hosted on your service. Please remove it.",
+    expect(page.locator("#reply-body")).to_have_value(
+        re.compile("^We received reports of a phishing page hosted on your service"),
+        timeout=10000,
     )
+    page.check("#reply-await-yes")
     page.click("#reply-form button[type=submit]")
     page.wait_for_load_state()
     assert Message.objects.filter(ticket=target, direction="out", author=users["agent"]).exists()
@@ -58,7 +61,7 @@ def test_agent_works_a_case_end_to_end(page, users, cases):
     page.wait_for_url(f"**/tickets/{target.pk}/#actions")
     action = Action.objects.get(ticket=target)
     assert (action.kind, action.status) == ("suspend", "approved")
-    assert page.locator(f"#action-{action.pk} .action-status").inner_text() == "approved"
+    assert page.locator(f"#action-{action.pk} .action-status").inner_text() == "Approved (queued)"
 
     # Resolve.
     page.select_option("#status-select", "resolved")

@@ -18,10 +18,10 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 
+from complaints.intake.filing.pipeline import reports_process
+from complaints.intake.reactions import reports_react
+from complaints.intake.receiving import Arrival, reports_receive
 from complaints.models import Receipt, Report, Reporter
-from complaints.processing import reports_process
-from complaints.reactions import reports_react
-from complaints.receiving import Arrival, reports_receive
 from customers.models import Customer
 from tests.factories import AllocationFactory, CustomerFactory, DomainFactory, NetworkFactory
 

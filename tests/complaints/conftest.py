@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from complaints.intake.receiving import Arrival, reports_receive
 from complaints.models import Receipt
-from complaints.receiving import Arrival, reports_receive
 from tests.complaints import builders
 from tests.factories import AllocationFactory, CustomerFactory
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from complaints.intake.filing.pipeline import Outcome, reports_process
+from complaints.intake.receiving import Arrival, Received, reports_receive
 from complaints.models import Receipt
-from complaints.processing import Outcome, reports_process
-from complaints.receiving import Arrival, Received, reports_receive
 
 
 def file_reports(*raws: bytes) -> list[Outcome]:

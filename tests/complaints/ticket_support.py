@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from complaints.models import Event, Report, Reporter, ReportRaw, Ticket
-from complaints.services import ticket_open_or_join
+from complaints.tickets.services import ticket_open_or_join
 from customers.models import Customer
 from tests.factories import AllocationFactory, CustomerFactory, DomainFactory, NetworkFactory
 

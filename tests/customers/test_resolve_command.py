@@ -1,4 +1,4 @@
-"""``manage.py resolve`` prints the holder as JSON (DESIGN.md stable interface)."""
+"""``manage.py resolve`` prints the holder as JSON (docs/architecture.md "Stable interfaces")."""
 
 from __future__ import annotations
 

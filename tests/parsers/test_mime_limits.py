@@ -1,4 +1,4 @@
-"""Hostile messages against the bounds of DESIGN.md promise 4 (complaints.parsers.mime).
+"""Hostile messages against the bounds of docs/architecture.md promise 4 (complaints.parsers.mime).
 
 Each test builds its attack in code and asserts the *named* reason (or a clean result),
 never the clock."""

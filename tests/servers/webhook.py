@@ -13,7 +13,7 @@ request, the last repeated:
   the request's ``callback_url`` — the provider "answering twice".
 
 :meth:`WebhookServer.callback` posts a signed callback on demand (optionally re-using a nonce,
-to replay it). Signatures follow ``complaints.provisioning``'s scheme but are computed here
+to replay it). Signatures follow ``complaints.actions.provisioning``'s scheme but are computed here
 independently, so a client bug cannot hide behind shared code.
 """
 
@@ -64,6 +64,7 @@ class WebhookServer:
     secret: str = SECRET
     script: list[str] = field(default_factory=lambda: ["done"])
     sleep_seconds: float = 2.5
+    port: int = 0  # 0: any free port; a fixed one lets a test start it where the desk points
     requests: list[Recorded] = field(default_factory=list)
     callbacks_sent: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -179,7 +180,7 @@ class WebhookServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout): what a real server sees too
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
 

@@ -1,7 +1,7 @@
 """Attribution: who held each event's resource at its observed time (pipeline step 3).
 
 Works on a whole batch at once: one resolution query for every (IP, time) pair, one for
-the provider's Networks, one for hosted domains. Rules (DESIGN.md):
+the provider's Networks, one for hosted domains. Rules (docs/architecture.md):
 - an IP on a normal allocation belongs to its holder;
 - an IP on a *shared* allocation (shared hosting, relays) is attributed through the event's
   domain or URL host to the hosted Domain, else held for triage — never to whoever holds

@@ -4,7 +4,7 @@ The rows are fingerprinted and sorted while the server writes the batch's ticket
 (``ticket_opening``), and made into records as they are sent: psycopg formats them for a
 binary COPY in C (the server then parses no text: 15 % less of its time), and the socket
 takes them as they come, so the server inserts while the rest is formatted. Addresses and
-fingerprints are encoded by the two dumpers below. Two COPY statements: the events of tickets whose counts the intake wrote go in
+fingerprints are encoded by ``bulk_sql``'s dumpers. Two COPY statements: the events of tickets whose counts the intake wrote go in
 with ``tsd.events_counted`` set so the events' trigger leaves them alone; the others'
 trigger adds them to their tickets. Rows go in fingerprint order, the order concurrent
 filings lock them in.
@@ -14,43 +14,42 @@ a whole; the batch then goes through a scratch table that weeds those out."""
 
 from __future__ import annotations
 
-import socket
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from psycopg import postgres, pq
-from psycopg.adapt import Dumper
 from psycopg.errors import UniqueViolation
 
 from complaints import classification
-from complaints.filing_rows import MAX_EVENT_EVIDENCE, EventRow
-from complaints.ticket_opening import Counts
+from complaints.intake.filing.bulk_sql import copy_binary
+from complaints.intake.filing.rows import MAX_EVENT_EVIDENCE, EventRow
+from complaints.intake.filing.ticket_opening import Counts
+from complaints.intake.storable import text_storable
 
-COLUMNS = ", ".join((
-    "report_id", "ticket_id", "fingerprint", "ip", "domain", "url", "port", "protocol", "identifier",
-    "taxonomy", "type", "observed_at", "observed_time_known", "attribution", "customer_id",
-    "service_id", "allocation_id", "hosted_domain_id", "evidence", "created_at",
-))  # fmt: skip
-
-_TYPES = (
-    "int8", "int8", "uuid", "inet", "text", "text", "int4", "text", "text", "text", "text",
-    "timestamptz", "bool", "text", "int8", "int8", "int8", "int8", "text", "timestamptz",
+# The events' columns with their binary COPY types, in the order ``_records`` makes them.
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("report_id", "int8"), ("ticket_id", "int8"), ("fingerprint", "uuid"), ("ip", "inet"),
+    ("domain", "text"), ("url", "text"), ("port", "int4"), ("protocol", "text"),
+    ("identifier", "text"), ("taxonomy", "text"), ("type", "text"),
+    ("observed_at", "timestamptz"), ("observed_time_known", "bool"), ("attribution", "text"),
+    ("customer_id", "int8"), ("service_id", "int8"), ("allocation_id", "int8"),
+    ("hosted_domain_id", "int8"), ("evidence", "text"), ("rule", "text"),
+    ("created_at", "timestamptz"),
 )  # fmt: skip
+COLUMNS = ", ".join(name for name, _ in EVENT_COLUMNS)
 _EVENTS_COUNTED = "SELECT set_config('tsd.events_counted', %s, true)"
 
 
 def _text(value: str) -> str:
-    """Text PostgreSQL can store (no NUL characters)."""
-    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    """Text PostgreSQL can store (no NUL, no lone surrogates)."""
+    return text_storable(value)
 
 
 def _records(rows: list[EventRow], ticket_of_key: dict[str, int], now: datetime) -> Iterator[tuple]:
     """The rows as ``COLUMNS`` tuples, made as they are sent; psycopg formats them for
-    COPY in C. The domain (validated labels) and URL (``clean``-ed) can hold no NUL."""
+    COPY in C. The domain (validated labels) and URL (``clean``-ed) are storable already."""
     for row in rows:
         who = row.who
         assert who is not None
@@ -63,7 +62,7 @@ def _records(rows: list[EventRow], ticket_of_key: dict[str, int], now: datetime)
                 classification.taxonomy_of(event.type), _text(event.type[:40]), row.observed_at,
                 row.time_known, who.attribution, who.customer_id, who.service_id,
                 who.allocation_id, who.hosted_domain_id,
-                _text((event.evidence or "")[:MAX_EVENT_EVIDENCE]), now,
+                _text((event.evidence or "")[:MAX_EVENT_EVIDENCE]), event.rule[:80], now,
         )  # fmt: skip
 
 
@@ -100,7 +99,9 @@ class EventCopy:
                     if not part:
                         continue
                     cursor.execute(_EVENTS_COUNTED, [setting])
-                    _copy(cursor.cursor, "complaints_event", self._records(part))
+                    copy_binary(
+                        cursor.cursor, "complaints_event", EVENT_COLUMNS, self._records(part)
+                    )
                 cursor.execute(_EVENTS_COUNTED, [""])
         except UniqueViolation:
             return self._insert_new()
@@ -144,7 +145,7 @@ class EventCopy:
                 if not part:
                     continue
                 cursor.execute("TRUNCATE event_filing")
-                _copy(cursor.cursor, "event_filing", self._records(part))
+                copy_binary(cursor.cursor, "event_filing", EVENT_COLUMNS, self._records(part))
                 cursor.execute(_EVENTS_COUNTED, [setting])
                 cursor.execute(insert)
                 for report_id, ticket_id, n in cursor.fetchall():
@@ -157,41 +158,3 @@ class EventCopy:
             ticket_id: Counts(n, reports_of_ticket[ticket_id])
             for ticket_id, n in per_ticket.items()
         }
-
-
-class _FingerprintDumper(Dumper):
-    """A fingerprint's 16 bytes, which are the binary form of a uuid."""
-
-    format = pq.Format.BINARY
-    oid = postgres.types["uuid"].oid
-
-    def dump(self, obj: bytes) -> bytes:
-        return obj
-
-
-class _AddressDumper(Dumper):
-    """An address in canonical text (``normalize_ip``) in the binary form of an inet:
-    PostgreSQL's family (2 or 3), prefix length, "is cidr", length, then the bytes."""
-
-    format = pq.Format.BINARY
-    oid = postgres.types["inet"].oid
-
-    def dump(self, obj: str) -> bytes:
-        if ":" in obj:
-            packed = socket.inet_pton(socket.AF_INET6, obj)
-            return b"\x03\x80\x00\x10" + packed
-        return b"\x02\x20\x00\x04" + socket.inet_pton(socket.AF_INET, obj)
-
-
-def _copy(cursor: Any, table: str, records: Iterator[tuple]) -> None:
-    """COPY the records, sent from this thread as psycopg formats them. (psycopg's writer
-    thread was slower: it needs the GIL for each block, which the formatting loop only
-    yields every few milliseconds, so most of the data reached the server after the loop,
-    0.3 s later for 100,000 events.)"""
-    sql = f"COPY {table} ({COLUMNS}) FROM STDIN (FORMAT BINARY)"
-    cursor.adapters.register_dumper(None, _FingerprintDumper)
-    cursor.adapters.register_dumper(None, _AddressDumper)
-    with cursor.copy(sql) as copy:
-        copy.set_types(_TYPES)
-        for record in records:
-            copy.write_row(record)

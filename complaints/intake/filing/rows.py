@@ -1,6 +1,6 @@
 """What a filing works on: the parsed reports of a batch and their events as rows.
 
-Shared by the filing's steps (``processing``, ``ticket_opening``, ``event_copy``)."""
+Shared by the filing's steps (``pipeline``, ``ticket_opening``, ``event_copy``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from complaints.attribution import Attributed
+from complaints.intake.filing.attribution import Attributed
+from complaints.intake.storable import text_storable
 from complaints.parsers.base import ParsedEvent, ParseResult
 
 MAX_EVENT_EVIDENCE = 2000
@@ -16,8 +17,8 @@ MAX_REPORT_EVIDENCE = 20000
 
 
 def clean(text: object, limit: int) -> str:
-    """Text PostgreSQL can store: no NUL characters, bounded length."""
-    return str(text or "").replace("\x00", "\ufffd")[:limit]
+    """Text PostgreSQL can store (``text_storable``), bounded length."""
+    return text_storable(str(text or "")[:limit])
 
 
 @dataclass

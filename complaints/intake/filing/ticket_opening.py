@@ -28,9 +28,17 @@ from typing import Any
 from django.db import connection
 
 from complaints import classification, search_sql
-from complaints.bulk_sql import defaults_sql
-from complaints.filing_rows import MAX_EVENT_EVIDENCE, MAX_REPORT_EVIDENCE, EventRow, clean
-from complaints.filing_rows import ParsedReport as Parsed
+from complaints.intake.filing.attribution import Attributed
+from complaints.intake.filing.bulk_sql import (
+    Column,
+    arrays,
+    defaults_sql,
+    insert_columns,
+    select_list,
+    unnest_sql,
+)
+from complaints.intake.filing.rows import MAX_EVENT_EVIDENCE, MAX_REPORT_EVIDENCE, EventRow, clean
+from complaints.intake.filing.rows import ParsedReport as Parsed
 from complaints.models import Ticket
 from complaints.models.tickets import OPEN_STATUSES
 from trustsafety.db_background import Statement
@@ -92,6 +100,15 @@ class TicketPlan:
         times = [row.observed_at for row in self.groups[key]]
         reporters = sorted({self.reporters[report_id] for report_id in self.report_ids[key]})
         return min(times), max(times), array_literal(reporters)
+
+    def arrivals(self, ticket_ids: set[int] | dict[int, Counts]) -> dict[int, datetime]:
+        """When the first report of each of these tickets' keys arrived in this batch:
+        where their SLA clocks start (``complaints.tickets.clocks``)."""
+        return {
+            ticket_id: min(self.parsed_of[rid].received_at for rid in self.report_ids[key])
+            for key, ticket_id in self.ticket_of_key.items()
+            if ticket_id in ticket_ids
+        }
 
     def statements(self) -> list[Statement]:
         """In lock order: the INSERT of the tickets to open (returning the keys opened),
@@ -194,7 +211,7 @@ def tickets_lock(plan: TicketPlan, counted: Counted) -> None:
                 "WHERE id = ANY(%s::bigint[]) AND evidence_status <> 'complete'",
                 [array_literal(upgrade)],
             )
-    # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.sla).
+    # SLA clocks of the tickets opened here are started by the SLA sweep (complaints.actions.sla).
 
 
 def tickets_recount(counted: Counted, inserted: dict[int, Counts]) -> set[int]:
@@ -234,13 +251,31 @@ def tickets_recount(counted: Counted, inserted: dict[int, Counts]) -> set[int]:
     return removed
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What one filing adds to a ticket found open for its key."""
+
+    id: int
+    counts: Counts
+    first_at: datetime
+    last_at: datetime
+    reporters: str  # an array literal of reporter ids
+
+
+# The counts a filing adds to an open ticket, one row per ticket (see ``COUNTS_ADDED``).
+_ADD_COLUMNS: tuple[Column[_Found], ...] = (
+    Column("id", "bigint", lambda t: t.id),
+    Column("n", "int", lambda t: t.counts.events),
+    Column("reports_n", "int", lambda t: t.counts.reports),
+    Column("first_at", "timestamptz", lambda t: t.first_at),
+    Column("last_at", "timestamptz", lambda t: t.last_at),
+    Column("rp", "text", lambda t: t.reporters),
+)
 SQL_ADD = f"""
 UPDATE complaints_ticket t
    SET {search_sql.COUNTS_ADDED}
   FROM (SELECT id, n, reports_n, first_at, last_at, rp::bigint[] AS reporters
-          FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::timestamptz[],
-                      %s::timestamptz[], %s::text[])
-               AS u(id, n, reports_n, first_at, last_at, rp)) d
+          FROM {unnest_sql(_ADD_COLUMNS)}) d
  WHERE t.id = d.id AND ({search_sql.TEXT_SETTLED})
 RETURNING t.id
 """  # noqa: S608 - built from constant SQL fragments
@@ -249,24 +284,17 @@ _ADDED_RESULT = 2  # the position of SQL_ADD's rows among the results of _add_st
 
 def _add_statements(plan: TicketPlan) -> list[Statement]:
     """Lock the open tickets found, in id order, and add the filing's counts to those whose
-    search text is settled, as the events' trigger would (``search_sql.COUNTS_ADDED``). The ticket guard keeps derived
-    columns such as the reporters from being written, unless ``tsd.derive`` is on."""
-    keys = sorted(plan.found, key=plan.found.__getitem__)
-    columns: list[list[Any]] = [[] for _ in range(6)]
-    ids, events, reports, first_at, last_at, reporter_ids = columns
-    for key in keys:
-        counts = plan.counts(key)
+    search text is settled, as the events' trigger would (``search_sql.COUNTS_ADDED``). The
+    ticket guard keeps derived columns such as the reporters from being written, unless
+    ``tsd.derive`` is on."""
+    found = []
+    for key in sorted(plan.found, key=plan.found.__getitem__):
         first, last, reporters = plan.facts(key)
-        ids.append(plan.found[key])
-        events.append(counts.events)
-        reports.append(counts.reports)
-        first_at.append(first)
-        last_at.append(last)
-        reporter_ids.append(reporters)
+        found.append(_Found(plan.found[key], plan.counts(key), first, last, reporters))
     return [
-        (SQL_LOCK, [array_literal(ids)]),
+        (SQL_LOCK, [array_literal([ticket.id for ticket in found])]),
         ("SELECT set_config('tsd.derive', 'on', true)", []),
-        (SQL_ADD, [array_literal(column) for column in columns]),
+        (SQL_ADD, arrays(_ADD_COLUMNS, found)),
         ("SELECT set_config('tsd.derive', '', true)", []),
     ]
 
@@ -332,80 +360,126 @@ def _customer_names(plan: TicketPlan, keys: list[str]) -> dict[int, str]:
         return dict(cursor.fetchall())
 
 
+@dataclass(frozen=True)
+class _Opening:
+    """What a new ticket opens with, for one aggregation key of the plan."""
+
+    id: int
+    key: str
+    first: EventRow  # the key's first row: its type
+    who: Attributed  # ... and its customer and service
+    subject: str
+    resource: str
+    complete: bool  # a report of the key carries complete evidence
+    counts: Counts
+    first_at: datetime
+    last_at: datetime
+    reporters: str  # an array literal of reporter ids
+    text: str  # the searchable text of its first events
+    report_index: int  # its first report's position among the report texts
+
+
+# A new ticket's columns; the kind, status, times and search vector are set in the SQL.
+_NEW_TICKET_COLUMNS: tuple[Column[_Opening], ...] = (
+    Column("id", "bigint", lambda t: t.id),
+    Column("aggregation_key", "text", lambda t: t.key),
+    Column("subject", "text", lambda t: clean(t.subject, 300)),
+    Column("type", "text", lambda t: t.first.parsed.type),
+    Column("taxonomy", "text", lambda t: classification.taxonomy_of(t.first.parsed.type)),
+    Column("resource", "text", lambda t: clean(t.resource, 300)),
+    Column("customer_id", "bigint", lambda t: t.who.customer_id),
+    Column("service_id", "bigint", lambda t: t.who.service_id),
+    Column("needs_triage", "boolean", lambda t: t.who.customer_id is None),
+    Column(
+        "evidence_status",
+        "text",
+        lambda t: (Ticket.Evidence.COMPLETE if t.complete else Ticket.Evidence.INSUFFICIENT).value,
+    ),
+    Column("event_count", "int", lambda t: t.counts.events),
+    Column("report_count", "int", lambda t: t.counts.reports),
+    Column("first_event_at", "timestamptz", lambda t: t.first_at),
+    Column("last_event_at", "timestamptz", lambda t: t.last_at),
+    Column("reporter_ids", "text", lambda t: t.reporters, sql="u.reporter_ids::bigint[]"),
+    Column("events_text", "text", lambda t: t.text, stored=False),
+    Column("report_index", "int", lambda t: t.report_index, stored=False),
+)
+# Set by the statement itself (the kind and status are parameters).
+_NEW_TICKET_SET = ("kind", "status", "created_at", "updated_at", "search_vector")
+
+
+def _opening(
+    plan: TicketPlan,
+    key: str,
+    ticket_id: int,
+    names: dict[int, str],
+    report_order: dict[tuple[int, bool], int],
+) -> _Opening:
+    """The new ticket of ``key``. ``report_order`` numbers the first reports whose text
+    the statement turns into lexemes (once for all the tickets of a report: a feed report
+    opens hundreds); a report first seen here is added to it."""
+    group = plan.groups[key]
+    first = group[0]
+    who = first.who
+    assert who is not None
+    label = classification.type_label(first.parsed.type)
+    resource = classification.key_resource(key)
+    per_customer = resource == ""
+    if per_customer:
+        subject = f"{label}: {names.get(who.customer_id or 0, 'customer')}"
+    else:
+        subject = f"{label} from {resource}"
+    first_at, last_at, reporters = plan.facts(key)
+    return _Opening(
+        id=ticket_id,
+        key=key,
+        first=first,
+        who=who,
+        subject=subject,
+        resource=resource,
+        complete=any(plan.verdicts[row.report_id].status == "complete" for row in group),
+        counts=plan.counts(key),
+        first_at=first_at,
+        last_at=last_at,
+        reporters=reporters,
+        text=events_text(group, per_customer),
+        report_index=report_order.setdefault(
+            (first.report_id, per_customer), len(report_order) + 1
+        ),
+    )
+
+
 def _open_statement(plan: TicketPlan, ids: dict[str, int]) -> tuple[str, list[Any]]:
     """INSERT a ticket with the given id for each key, unless one is open by now; returns
     (sql, params), the statement returning the keys opened."""
     keys_in_order = sorted(ids)  # lock order: new tickets by key
     names = _customer_names(plan, keys_in_order)
-    columns: list[list[Any]] = [[] for _ in range(17)]
-    (
-        new_ids, keys, subjects, types, taxonomies, resources, customers, services, triage,
-        evidence, events, reports, first_at, last_at, reporter_ids, texts, report_index,
-    ) = columns  # fmt: skip
-    # (report id, per customer) -> its position in the report texts
     report_order: dict[tuple[int, bool], int] = {}
-    for key in keys_in_order:
-        group = plan.groups[key]
-        first = group[0]
-        who = first.who
-        assert who is not None
-        label = classification.type_label(first.parsed.type)
-        resource = classification.key_resource(key)
-        per_customer = resource == ""
-        if per_customer:
-            subject = f"{label}: {names.get(who.customer_id or 0, 'customer')}"
-        else:
-            subject = f"{label} from {resource}"
-        complete = any(plan.verdicts[row.report_id].status == "complete" for row in group)
-        new_ids.append(ids[key])
-        keys.append(key)
-        subjects.append(clean(subject, 300))
-        types.append(first.parsed.type)
-        taxonomies.append(classification.taxonomy_of(first.parsed.type))
-        resources.append(clean(resource, 300))
-        customers.append(who.customer_id)
-        services.append(who.service_id)
-        triage.append(who.customer_id is None)
-        evidence.append("complete" if complete else "insufficient")
-        counts = plan.counts(key)
-        events.append(counts.events)
-        reports.append(counts.reports)
-        first_time, last_time, reporters = plan.facts(key)
-        first_at.append(first_time)
-        last_at.append(last_time)
-        reporter_ids.append(reporters)
-        # The first report's text is turned into lexemes once for all its tickets (a feed
-        # report opens hundreds), its first events' per ticket.
-        text_of = (first.report_id, per_customer)
-        report_index.append(report_order.setdefault(text_of, len(report_order) + 1))
-        texts.append(events_text(group, per_customer))
-    explicit = (
-        "id, kind, status, aggregation_key, subject, type, taxonomy, resource, customer_id, "
-        "service_id, needs_triage, evidence_status, event_count, report_count, created_at, "
-        "updated_at, first_event_at, last_event_at, reporter_ids, search_vector"
-    )
-    extra_columns, extra_values, defaults = defaults_sql(Ticket, set(explicit.split(", ")))
+    opened = [_opening(plan, key, ids[key], names, report_order) for key in keys_in_order]
+    explicit = [*_NEW_TICKET_SET, *insert_columns(_NEW_TICKET_COLUMNS)]
+    extra_columns, extra_values, defaults = defaults_sql(Ticket, set(explicit))
     sql = f"""
         WITH reports AS MATERIALIZED (
             SELECT n, setweight(to_tsvector('simple'::regconfig, text), 'C') AS vector
               FROM unnest(%s::text[]) WITH ORDINALITY AS x(text, n))
-        INSERT INTO complaints_ticket ({explicit}{extra_columns})
-        SELECT i, 'abuse', 'new', k, s, t, tx, r, c, sv, tr, ev, en, rn, now(), now(), fa, la,
-               rp::bigint[],
-               tsd_subject_vector(s, r) || reports.vector
-                 || setweight(to_tsvector('simple'::regconfig, b), 'C')
+        INSERT INTO complaints_ticket ({", ".join(explicit)}{extra_columns})
+        SELECT %s, %s, now(), now(),
+               tsd_subject_vector(u.subject, u.resource) || reports.vector
+                 || setweight(to_tsvector('simple'::regconfig, u.events_text), 'C'),
+               {select_list(_NEW_TICKET_COLUMNS)}
                {extra_values}
-          FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-                      %s::bigint[], %s::bigint[], %s::boolean[], %s::text[], %s::int[],
-                      %s::int[], %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[],
-                      %s::int[])
-               AS u(i, k, s, t, tx, r, c, sv, tr, ev, en, rn, fa, la, rp, b, ri)
-          JOIN reports ON reports.n = u.ri
-         ORDER BY k
+          FROM {unnest_sql(_NEW_TICKET_COLUMNS)}
+          JOIN reports ON reports.n = u.report_index
+         ORDER BY u.aggregation_key
         ON CONFLICT (aggregation_key) WHERE status IN ({_OPEN_LIST}) DO NOTHING
         RETURNING aggregation_key, id
     """  # noqa: S608 - column names and OPEN_STATUSES are constants
-    # Placeholders in order: the report texts (WITH), the defaults (SELECT list), then the
-    # arrays (FROM).
+    # Placeholders in order: the report texts (WITH), the kind, status and defaults (SELECT
+    # list), then the arrays (FROM).
     report_texts = array_literal(report_text(plan.parsed_of[rid], pc) for rid, pc in report_order)
-    return sql, [report_texts, *defaults, *map(array_literal, columns)]
+    return sql, [
+        report_texts,
+        Ticket.Kind.ABUSE.value,
+        Ticket.Status.NEW.value,
+        *defaults,
+        *arrays(_NEW_TICKET_COLUMNS, opened),
+    ]

@@ -1,5 +1,5 @@
 """``manage.py ingest [--json] PATH...``: file reports from disk through the same pipeline
-the workers run, in-process (DESIGN.md stable interface)."""
+the workers run, in-process (docs/architecture.md "Stable interfaces")."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from complaints.intake.filing.pipeline import Outcome, reports_process
+from complaints.intake.receiving import Arrival, TooLarge, reports_receive
+from complaints.intake.sources import iter_messages
 from complaints.models import Receipt, Report
-from complaints.processing import Outcome, reports_process
-from complaints.receiving import Arrival, TooLarge, reports_receive
-from complaints.sources import iter_messages
 
 
 class Command(BaseCommand):

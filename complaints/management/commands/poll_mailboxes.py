@@ -14,10 +14,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from complaints.imap import mailbox_poll
-from complaints.mailboxes import mailbox_ids_enabled
+from complaints.intake.filing.pipeline import reports_process
+from complaints.intake.imap import mailbox_poll
+from complaints.intake.mailboxes import mailbox_ids_enabled
 from complaints.models import Mailbox
-from complaints.processing import reports_process
 
 
 class Command(BaseCommand):

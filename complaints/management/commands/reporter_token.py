@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 
-from complaints.reporter_tokens import reporter_ensure, reporter_token_issue
+from complaints.intake.reporter_tokens import reporter_ensure, reporter_token_issue
 
 
 class Command(BaseCommand):

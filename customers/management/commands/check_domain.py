@@ -1,5 +1,5 @@
 """``manage.py check_domain DOMAIN [--ip SENDING_IP] [--dkim-selector S]...
-[--nameserver HOST[:PORT]] [--json]`` (DESIGN.md): the deliverability doctor from the
+[--nameserver HOST[:PORT]] [--json]`` (docs/architecture.md): the deliverability doctor from the
 command line. The result is stored as a ``DomainCheck`` like a check from the page.
 
 With ``--json``: ``{"domain", "ip", "findings": [{"check", "severity", "message", "fix"}]}``.

@@ -1,4 +1,4 @@
-"""``manage.py dnsbl_sweep [--zone Z]... [--nameserver HOST[:PORT]] [--json]`` (DESIGN.md).
+"""``manage.py dnsbl_sweep [--zone Z]... [--nameserver HOST[:PORT]] [--json]`` (docs/architecture.md).
 
 Sweeps every allocated range (and known IPv6 hosts and hosted domains) in-process against
 the enabled zones, or the zones named; records listings and listing tickets exactly as

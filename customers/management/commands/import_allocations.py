@@ -1,4 +1,4 @@
-"""``manage.py import_allocations FILE.csv``: load holdings, all or nothing (DESIGN.md)."""
+"""``manage.py import_allocations FILE.csv``: load holdings, all or nothing (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``manage.py resolve IP [--at ISO8601]``: who held an address at a moment (DESIGN.md)."""
+"""``manage.py resolve IP [--at ISO8601]``: who held an address at a moment (docs/architecture.md)."""
 
 from __future__ import annotations
 

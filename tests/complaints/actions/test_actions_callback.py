@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from complaints import actions
-from complaints.action_tasks import action_execute_task
+from complaints.actions import services as actions
+from complaints.actions.tasks import action_execute_task
 from complaints.models import Action
 from tests.complaints.actions_support import make_ticket
 
@@ -83,7 +83,7 @@ def test_server_answering_twice_changes_nothing(users, webhook_server, live_serv
 
 @pytest.mark.django_db
 def test_callback_for_unknown_action_or_garbage(client, webhook_server):
-    from complaints import provisioning
+    from complaints.actions import provisioning
 
     body = b'{"idempotency_key": "00000000-0000-0000-0000-000000000000", "status": "done"}'
     headers = provisioning.signed_headers(body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from complaints import actions
+from complaints.actions import services as actions
 from complaints.models import Action
 from tests.complaints.actions_support import make_ticket
 

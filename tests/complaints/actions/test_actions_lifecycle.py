@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from complaints import actions
-from complaints.action_tasks import action_execute_task
+from complaints.actions import services as actions
+from complaints.actions.provisioning import ProvisioningPermanentError
+from complaints.actions.tasks import action_execute_task
 from complaints.models import Action, AuditEntry
-from complaints.provisioning import ProvisioningPermanentError
 from tests.complaints.actions_support import make_ticket
 from tests.servers.webhook import webhook_server  # noqa: F401 - fixture
 

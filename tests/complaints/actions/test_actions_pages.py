@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from complaints.actions import automation_enabled
+from complaints.actions.services import automation_enabled
 from complaints.models import Action, AuditEntry, PolicyRule
 from tests.complaints.actions_support import make_ticket
 

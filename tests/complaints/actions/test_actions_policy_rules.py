@@ -9,9 +9,9 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from complaints.actions import automation_switch_set
+from complaints.actions.policy_rules import policy_rules_apply, policy_rules_dry_run
+from complaints.actions.services import automation_switch_set
 from complaints.models import Action, Message, PolicyRule
-from complaints.policy_rules import policy_rules_apply, policy_rules_dry_run
 from tests.complaints.actions_support import make_ticket
 from tests.factories import CustomerFactory
 

@@ -8,9 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from complaints.action_tasks import sla_sweep_task
+from complaints.actions.tasks import sla_sweep_task
 from complaints.models import BusinessHours, Notification, SlaPolicy, Ticket
-from complaints.sla import business_add, business_seconds_between, sla_on_status_change, sla_state
+from complaints.tickets.clocks import (
+    business_add,
+    business_seconds_between,
+    sla_on_status_change,
+    sla_state,
+)
 from tests.complaints.actions_support import make_ticket
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,13 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts import roles
+from complaints.intake.filing.pipeline import reports_process
+from complaints.intake.reporter_tokens import (
+    reporter_ensure,
+    reporter_token_issue,
+    reporter_token_revoke,
+)
 from complaints.models import Event, Receipt, Report, ReporterToken
-from complaints.processing import reports_process
-from complaints.reporter_tokens import reporter_ensure, reporter_token_issue, reporter_token_revoke
 from tests.complaints.intake_support import (
     OUR_IP,
     clean_throttles_fixture,  # noqa: F401 - fixture
@@ -175,7 +179,9 @@ def test_simple_schema_post_answers_202_with_id_and_url_then_files(
     event = detail["events"][0]
     assert event | {"observed_at": None} == {
         "ip": OUR_IP, "domain": "", "url": "", "port": 22, "type": "brute-force",
-        "taxonomy": "intrusion-attempts", "observed_at": None, "observed_time_known": True,
+        "type_label": "Brute-force attack",
+        "taxonomy": "intrusion-attempts", "rule": "", "observed_at": None,
+        "observed_time_known": True,
         "attribution": "customer", "customer": "C-API-1", "ticket_id": detail["ticket_ids"][0],
     }  # fmt: skip
     assert event["observed_at"].startswith("2024-05-01T10:00:00")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from complaints.mailboxes import mailbox_create
+from complaints.intake.mailboxes import mailbox_create
 from complaints.models import Mailbox
 from tests.servers.dovecot import RunningDovecot
 

@@ -23,7 +23,7 @@ from tests.parsers.corpus_expectations_documents import EXPECTATIONS as DOCUMENT
 from tests.parsers.corpus_expectations_mail import EXPECTATIONS as MAIL
 from tests.parsers.test_corpus_mail import _names
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
 if not CORPUS.is_dir():
     pytest.skip(f"shared corpus not found at {CORPUS}", allow_module_level=True)
 

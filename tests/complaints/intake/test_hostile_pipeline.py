@@ -1,4 +1,4 @@
-"""Hostile input through the whole intake (DESIGN.md promise 4): each case ends filed or
+"""Hostile input through the whole intake (docs/architecture.md promise 4): each case ends filed or
 quarantined with its own named reason, recorded on the report — never an exception, a hang,
 or a lost message. (tests/parsers/test_mime_limits.py covers the same cases at the parser.)"""
 

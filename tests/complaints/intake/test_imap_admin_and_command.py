@@ -12,9 +12,9 @@ from django.test import Client
 
 from accounts import roles
 from accounts.services import user_with_roles_ensure
-from complaints.mailboxes import mailbox_password
+from complaints.intake.mailboxes import mailbox_password
 from complaints.models import Mailbox, Report
-from tests.complaints.imap_support import complaint, make_mailbox, seen, sha256
+from tests.complaints.intake.imap_support import complaint, make_mailbox, seen, sha256
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_editing_without_a_password_keeps_it_and_a_new_one_replaces_it() -> None
 
 
 def test_the_list_shows_last_success_and_last_error() -> None:
-    from complaints.mailboxes import mailbox_create, mailbox_poll_failed
+    from complaints.intake.mailboxes import mailbox_create, mailbox_poll_failed
 
     mailbox = mailbox_create(name="abuse-x", host="imap.example.net", username="u", password="p")
     mailbox_poll_failed(mailbox_id=mailbox.pk, reason="connection refused by imap.example.net:993")
@@ -115,7 +115,7 @@ def test_only_staff_in_the_admin_role_reach_the_mailboxes(held: list[str], staff
 
 
 def test_poll_now_queues_one_task_per_selected_mailbox(django_capture_on_commit_callbacks) -> None:
-    from complaints.mailboxes import mailbox_create
+    from complaints.intake.mailboxes import mailbox_create
 
     boxes = [
         mailbox_create(name=f"abuse-{n}", host="imap.example.net", username="u", password="p")
@@ -135,7 +135,7 @@ def test_poll_now_queues_one_task_per_selected_mailbox(django_capture_on_commit_
 
 
 def test_reports_are_listed_read_only_without_their_raw_bytes() -> None:
-    from complaints.receiving import Arrival, reports_receive
+    from complaints.intake.receiving import Arrival, reports_receive
 
     raw = complaint(tag="<script>alert(1)</script>")
     (answer,) = reports_receive([Arrival(raw=raw, channel="file")], queue=False)

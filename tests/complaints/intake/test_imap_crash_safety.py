@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
-from complaints import imap
-from complaints.imap import mailbox_poll
+from complaints.intake import imap
+from complaints.intake.filing.pipeline import reports_process
+from complaints.intake.imap import mailbox_poll
 from complaints.models import Mailbox, Receipt, Report
-from complaints.processing import reports_process
-from tests.complaints.imap_support import complaint, make_mailbox, seen, sha256
+from tests.complaints.intake.imap_support import complaint, make_mailbox, seen, sha256
 
 
 class Crash(Exception):

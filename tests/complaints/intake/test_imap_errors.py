@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from complaints.imap import mailbox_poll
+from complaints.intake.imap import mailbox_poll
 from complaints.models import Mailbox, Report
-from tests.complaints.imap_support import complaint, folder_name, make_mailbox, seen, sha256
+from tests.complaints.intake.imap_support import complaint, folder_name, make_mailbox, seen, sha256
 from tests.servers.dovecot import free_port
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_tls_and_starttls_polls_with_a_trusted_certificate(
 
 
 def test_plain_imap_is_refused_to_a_host_off_loopback(dovecot) -> None:
-    from complaints.mailboxes import mailbox_update
+    from complaints.intake.mailboxes import mailbox_update
 
     mailbox = make_mailbox(dovecot)
     mailbox_update(mailbox=mailbox, host="imap.example.net")
@@ -140,7 +140,7 @@ def test_a_missing_folder_is_recorded(dovecot) -> None:
 
 
 def test_a_success_after_an_error_keeps_the_error_but_records_the_success(dovecot) -> None:
-    from complaints.mailboxes import mailbox_set_password
+    from complaints.intake.mailboxes import mailbox_set_password
 
     mailbox = make_mailbox(dovecot, password="wrong")
     assert mailbox_poll(mailbox.pk, queue=False).status == "error"

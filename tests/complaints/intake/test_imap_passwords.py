@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from complaints.mailboxes import (
+from complaints.intake.mailboxes import (
     mailbox_create,
     mailbox_password,
     mailbox_set_password,

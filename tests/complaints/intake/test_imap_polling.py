@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from complaints.imap import mailbox_lock, mailbox_poll
+from complaints.intake.imap import mailbox_lock, mailbox_poll
 from complaints.models import Mailbox, Receipt, Report
-from tests.complaints.imap_support import complaint, folder_name, make_mailbox, seen, sha256
+from tests.complaints.intake.imap_support import complaint, folder_name, make_mailbox, seen, sha256
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_filed_messages_are_moved_to_the_processed_folder(dovecot) -> None:
 def test_without_move_support_messages_are_copied_flagged_deleted_and_expunged(
     dovecot, monkeypatch
 ) -> None:
-    monkeypatch.setattr("complaints.imap.can_move", lambda capabilities: False)
+    monkeypatch.setattr("complaints.intake.imap.can_move", lambda capabilities: False)
     processed = folder_name("done")
     dovecot.create_folder(processed)
     mailbox = make_mailbox(dovecot, processed_folder=processed)
@@ -130,7 +130,7 @@ def test_without_move_support_messages_are_copied_flagged_deleted_and_expunged(
 
 
 def test_messages_are_committed_in_batches_of_the_mailbox_batch_size(dovecot, monkeypatch) -> None:
-    from complaints import imap
+    from complaints.intake import imap
 
     batches: list[int] = []
     real = imap.reports_receive
@@ -191,7 +191,7 @@ def test_a_poll_never_runs_while_another_holds_the_mailbox_lock(dovecot) -> None
 
 
 def test_a_disabled_mailbox_is_not_polled(dovecot) -> None:
-    from complaints.mailboxes import mailbox_update
+    from complaints.intake.mailboxes import mailbox_update
 
     mailbox = make_mailbox(dovecot)
     mailbox_update(mailbox=mailbox, enabled=False)

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from complaints.mailboxes import mailbox_update
+from complaints.intake.mailboxes import mailbox_update
+from complaints.intake.tasks import mailbox_poll_task, mailboxes_poll_task
 from complaints.models import Mailbox, Receipt, Report
-from complaints.tasks import mailbox_poll_task, mailboxes_poll_task
-from tests.complaints.imap_support import complaint, make_mailbox, seen, sha256
+from tests.complaints.intake.imap_support import complaint, make_mailbox, seen, sha256
 
 
 def _wait_for(condition, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from accounts import roles
+from complaints.intake.filing.pipeline import reports_process
 from complaints.models import Receipt, Report
-from complaints.processing import reports_process
 from tests.complaints.intake_support import (
     OUR_IP,
     held_ip_fixture,  # noqa: F401 - fixture

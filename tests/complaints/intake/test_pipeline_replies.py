@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from complaints.intake.reactions import reports_react
+from complaints.mediation.outbound import reply_address
 from complaints.models import Event, Message, Report, Ticket
-from complaints.outbound import reply_address
-from complaints.reactions import reports_react
 from tests.complaints import builders
 from tests.complaints.pipeline import file_reports
 from tests.factories import AllocationFactory, CustomerFactory

@@ -10,12 +10,12 @@ import pytest
 from django.test import Client
 
 from accounts import roles
+from complaints.intake.filing.pipeline import reports_process
+from complaints.intake.quarantine import NotQuarantined, report_reprocess, reports_reprocess
+from complaints.intake.receiving import Arrival, reports_receive
+from complaints.intake.selectors import quarantine_page
 from complaints.models import Event, Receipt, Report
 from complaints.parsers import registry
-from complaints.processing import reports_process
-from complaints.quarantine import NotQuarantined, report_reprocess, reports_reprocess
-from complaints.receiving import Arrival, reports_receive
-from complaints.report_selectors import quarantine_page
 from tests.complaints.intake_support import (
     held_ip_fixture,  # noqa: F401 - fixture
     spam_message,

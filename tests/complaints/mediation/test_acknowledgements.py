@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from complaints.acknowledgements import ack_refusal, mail_headers, reports_acknowledge
+from complaints.intake.reactions import reports_react
+from complaints.mediation.acknowledgements import ack_refusal, mail_headers, reports_acknowledge
+from complaints.mediation.outbound import message_send, reply_token_parse
 from complaints.models import Message, Party, Receipt, Reporter
-from complaints.outbound import message_send, reply_token_parse
-from complaints.reactions import reports_react
 from tests.complaints.ack_support import (  # noqa: F401 - fixtures
     KNOWN_REPORTER,
     World,
@@ -81,7 +81,6 @@ def test_forged_unauthenticated_sender_is_not_acknowledged(world: World) -> None
         ("fbl_arf.eml", "reporter-is-feedback_loop"),
         ("2024-06-03-scan_ntpmonitor-example-asn.csv", "reporter-is-feed"),
         ("out_of_office.eml", "not-a-complaint"),
-        ("bounce.eml", "not-a-complaint"),
         ("own_mail.eml", "own-mail"),
     ],
 )
@@ -104,16 +103,17 @@ AUTHENTICATED = "authenticated_spam.eml"
     [
         (("Auto-Submitted: auto-generated",), "auto-submitted"),
         (
-            # Auto-replies are recognised by the intake already: not complaints at all.
+            # A complaint from a ticketing system that marks all it sends auto-replied
+            # is still a complaint (its evidence says so), and never acknowledged.
             ("Auto-Submitted: auto-replied; owner-email=x@mailbox-provider.example",),
-            "not-a-complaint",
+            "auto-submitted",
         ),
         (("Precedence: bulk",), "precedence"),
         (("Precedence: junk",), "precedence"),
         (("Precedence: list",), "precedence"),
         (("List-Id: Abuse discussion <abuse.lists.example>",), "list-mail"),
         (("List-Unsubscribe: <mailto:leave@lists.example>",), "list-mail"),
-        (("X-Autoreply: yes",), "not-a-complaint"),
+        (("X-Autoreply: yes",), "auto-reply"),
         (("X-Auto-Response-Suppress: OOF, AutoReply",), "auto-response-suppressed"),
         (("X-Loop: desk.example",), "own-mail"),
         (("Return-Path: <>",), "null-sender"),

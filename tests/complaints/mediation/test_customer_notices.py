@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from complaints.intake.reactions import reports_react
+from complaints.mediation.notices import reports_notify_customers
+from complaints.mediation.outbound import message_send, reply_token_parse
+from complaints.mediation.redaction import REDACTED, redact_for_customer
 from complaints.models import Message, NoticePolicy, Party, ResponseTemplate, Ticket
-from complaints.notices import reports_notify_customers
-from complaints.outbound import message_send, reply_token_parse
-from complaints.reactions import reports_react
-from complaints.redaction import REDACTED, redact_for_customer
 from customers.models import Customer
 from tests.complaints.ack_support import (  # noqa: F401 - fixtures
     CUSTOMER_ABUSE,
@@ -189,13 +189,18 @@ def test_redaction_with_nothing_kept_removes_every_address() -> None:
     assert redact_for_customer("no addresses, 192.0.2.1, @handle", keep=set()) == (
         "no addresses, 192.0.2.1, @handle"
     )
+    # Run together, the first address's domain swallows the second's local part: neither
+    # the second's domain (the recipient's provider) nor the first's may be left.
+    assert redact_for_customer("to a@b.com-x@c.org, y@d.net", keep=set()) == (
+        "to [redacted], [redacted]"
+    )
 
 
 def test_the_first_notice_carries_a_working_self_service_link(world) -> None:  # type: ignore[no-untyped-def]
     import re
 
+    from complaints.mediation.selfservice import link_resolve
     from complaints.models import SelfServiceLink
-    from complaints.selfservice import link_resolve
 
     report = file_and_react(load("known_phish.eml"))
     notice = Message.objects.get(kind=Message.Kind.NOTICE, ticket__isnull=False)

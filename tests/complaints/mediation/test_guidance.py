@@ -9,7 +9,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from complaints.guidance import guidance_for_type
+from complaints.mediation.guidance import guidance_for_type
 from complaints.models import GuidanceArticle, ResponseTemplate
 
 

@@ -3,9 +3,10 @@ address. A forged From with the ticket number in the subject waits for an agent.
 
 from __future__ import annotations
 
-from complaints import mediation
+from complaints.intake import reply_detection
+from complaints.mediation import inbound, replies
+from complaints.mediation.outbound import reply_address
 from complaints.models import Message, Ticket
-from complaints.outbound import reply_address
 from tests.complaints.ticket_support import CUSTOMER_ABUSE, Case, _fresh_cache, case  # noqa: F401
 
 
@@ -21,36 +22,56 @@ def mail(
 
 
 def notify_customer(case: Case) -> Message:  # noqa: F811
-    return mediation.ticket_reply(case.ticket, author=None, audience="customer", body="Please fix.")
+    return replies.ticket_reply(case.ticket, author=None, audience="customer", body="Please fix.")
 
 
 def test_reply_to_the_token_address_threads_and_reopens(case: Case) -> None:  # noqa: F811
     notify_customer(case)
     case.ticket.refresh_from_db()
     assert case.ticket.status == Ticket.Status.AWAITING_CUSTOMER
-    raw = mail(frm="someone-else@other.example", to=reply_address(case.ticket.pk, "customer"),
+    raw = mail(frm=CUSTOMER_ABUSE, to=reply_address(case.ticket.pk, "customer"),
                subject="Re: your notice")  # fmt: skip
-    message = mediation.message_receive_inbound(raw)
+    message = reply_detection.message_receive_inbound(raw)
     assert message is not None and message.ticket == case.ticket
     assert message.status == Message.Status.RECEIVED
     assert message.visibility == Message.Visibility.CUSTOMER
     case.ticket.refresh_from_db()
     assert case.ticket.status == Ticket.Status.OPEN
-    assert mediation.message_receive_inbound(raw) == message  # the same mail twice: once
+    assert reply_detection.message_receive_inbound(raw) == message  # the same mail twice: once
+
+
+def test_a_valid_token_from_another_address_waits_for_an_agent(case: Case) -> None:  # noqa: F811
+    """The token travels with every forward and quote of our mail; only the address it was
+    sent to makes the mail that party's answer. Kept on the ticket as an unconfirmed note."""
+    notify_customer(case)
+    token = reply_address(case.ticket.pk, "customer")
+    raw = mail(frm="someone-else@other.example", to=token, subject="Re: your notice",
+               body="This is the customer: all fixed, close it and stop the suspension.")  # fmt: skip
+    message = reply_detection.message_receive_inbound(raw)
+    assert message is not None and message.ticket == case.ticket
+    assert message.status == Message.Status.PENDING
+    assert message.visibility == Message.Visibility.INTERNAL
+    assert message.party is None
+    case.ticket.refresh_from_db()
+    assert case.ticket.status == Ticket.Status.AWAITING_CUSTOMER  # nobody answered yet
+    # the reporter's token does not make the customer's address a reporter either
+    reporter_token = reply_address(case.ticket.pk, "reporter")
+    raw2 = mail(frm=CUSTOMER_ABUSE, to=reporter_token, subject="Re: thanks")
+    assert reply_detection.message_receive_inbound(raw2).status == Message.Status.PENDING
 
 
 def test_a_tampered_token_does_not_thread(case: Case) -> None:  # noqa: F811
     good = reply_address(case.ticket.pk, "customer")
     forged = good.replace(f"+{case.ticket.pk}-", f"+{case.ticket.pk + 1}-")
     raw = mail(frm="x@attacker.example", to=forged, subject="Re: hi")
-    assert mediation.message_receive_inbound(raw) is None
+    assert reply_detection.message_receive_inbound(raw) is None
 
 
 def test_forged_from_with_ticket_number_waits_as_pending(case: Case) -> None:  # noqa: F811
     notify_customer(case)
     raw = mail(frm=CUSTOMER_ABUSE, to="abuse@desk.example",
                subject=f"Re: [Ticket #{case.ticket.pk}] fixed, please close")  # fmt: skip
-    message = mediation.message_receive_inbound(raw)
+    message = reply_detection.message_receive_inbound(raw)
     assert message is not None
     assert message.status == Message.Status.PENDING
     assert message.visibility == Message.Visibility.INTERNAL
@@ -61,7 +82,7 @@ def test_forged_from_with_ticket_number_waits_as_pending(case: Case) -> None:  #
 def test_ticket_number_alone_never_threads(case: Case) -> None:  # noqa: F811
     raw = mail(frm="stranger@attacker.example", to="abuse@desk.example",
                subject=f"Re: [Ticket #{case.ticket.pk}]")  # fmt: skip
-    assert mediation.message_receive_inbound(raw) is None
+    assert reply_detection.message_receive_inbound(raw) is None
     assert not Message.objects.filter(direction="in").exists()
 
 
@@ -70,35 +91,35 @@ def test_authenticated_party_address_threads(case: Case, settings) -> None:  # n
     settings.TRUSTED_AUTHSERV_IDS = ["mx.desk.example"]
     raw = mail(frm=CUSTOMER_ABUSE, to="abuse@desk.example", subject="About your notice",
                extra="Authentication-Results: mx.desk.example; dmarc=pass header.from=shop.example.net\r\n")  # fmt: skip
-    message = mediation.message_receive_inbound(raw)
+    message = reply_detection.message_receive_inbound(raw)
     assert message is not None and message.status == Message.Status.RECEIVED
     assert message.ticket == case.ticket
     # the same header written by the sender's own server proves nothing
     raw2 = mail(frm=CUSTOMER_ABUSE, to="abuse@desk.example", subject="Second",
                 extra="Authentication-Results: mx.shop.example.net; dmarc=pass\r\n")  # fmt: skip
-    assert mediation.message_receive_inbound(raw2).status == Message.Status.PENDING
+    assert reply_detection.message_receive_inbound(raw2).status == Message.Status.PENDING
 
 
 def test_agent_confirms_or_rejects_pending_mail(case: Case, users) -> None:  # noqa: F811
     notify_customer(case)
-    first = mediation.message_receive_inbound(
+    first = reply_detection.message_receive_inbound(
         mail(frm=CUSTOMER_ABUSE, to="abuse@desk.example", subject="one")
     )
-    second = mediation.message_receive_inbound(
+    second = reply_detection.message_receive_inbound(
         mail(frm=CUSTOMER_ABUSE, to="abuse@desk.example", subject="two")
     )
-    mediation.message_confirm(first, actor=users["agent"])
+    inbound.message_confirm(first, actor=users["agent"])
     first.refresh_from_db()
     assert first.status == Message.Status.RECEIVED and first.visibility == "customer"
     case.ticket.refresh_from_db()
     assert case.ticket.status == Ticket.Status.OPEN
-    mediation.message_reject(second, actor=users["agent"])
+    inbound.message_reject(second, actor=users["agent"])
     second.refresh_from_db()
     assert second.ticket is None
 
 
 def test_bounce_of_our_notice_is_linked_and_shown(case: Case) -> None:  # noqa: F811
-    from complaints.timeline import ticket_timeline
+    from complaints.tickets.timeline import ticket_timeline
 
     notice = notify_customer(case)
     bounce = (
@@ -112,7 +133,7 @@ def test_bounce_of_our_notice_is_linked_and_shown(case: Case) -> None:  # noqa: 
         "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"Message-ID: {notice.message_id}\r\nSubject: {notice.subject}\r\n\r\n--b--\r\n"
     ).encode()
-    linked = mediation.message_receive_inbound(bounce)
+    linked = reply_detection.message_receive_inbound(bounce)
     assert linked is not None and linked.kind == Message.Kind.BOUNCE
     notice.refresh_from_db()
     assert notice.status == Message.Status.BOUNCED

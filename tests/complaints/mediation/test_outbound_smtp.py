@@ -13,8 +13,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from complaints.models import Message, Party
-from complaints.outbound import (
+from complaints.mediation.outbound import (
     InvalidAddress,
     TemporarySendError,
     message_queue,
@@ -23,7 +22,8 @@ from complaints.outbound import (
     reply_address,
     reply_token_parse,
 )
-from complaints.services import ticket_open_or_join
+from complaints.models import Message, Party
+from complaints.tickets.services import ticket_open_or_join
 from tests.factories import CustomerFactory
 from tests.servers.smtp import SmtpSink, closed_port
 
@@ -113,7 +113,7 @@ def test_agent_reply_is_person_to_person_and_threads(
 def test_acknowledgement_is_auto_replied() -> None:
     """RFC 3834 section 5: a response to a message is ``auto-replied`` (checked on the
     built message; the full path is in test_acknowledgements)."""
-    from complaints.outbound import _email_of
+    from complaints.mediation.outbound import _email_of
 
     message = Message(
         kind=Message.Kind.ACKNOWLEDGEMENT, to_address="soc@reporter.example.org",

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import selfservice
+from complaints.mediation import selfservice
 from complaints.models import Message, SelfServiceLink, Ticket, TicketChange
 from tests.complaints.ticket_support import REPORTER, VICTIM, Case, _fresh_cache, case  # noqa: F401
 

@@ -7,8 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from complaints.mediation.templating import (
+    TemplateError,
+    template_for,
+    template_render,
+    template_validate,
+)
 from complaints.models import ResponseTemplate
-from complaints.templating import TemplateError, template_for, template_render, template_validate
 from tests.complaints.ack_support import default_templates_ensure
 
 HOSTILE = "{{ settings.SECRET_KEY }} {% load static %}{% debug %} {{ ticket_number }}"

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from complaints.audit import audit_ticket_read
-from complaints.investigations import ticket_escalate_to_investigations
 from complaints.models import AuditEntry, Event, Report, Ticket
 from complaints.permissions import can_see_ticket, tickets_visible_to
+from complaints.tickets.investigations import ticket_escalate_to_investigations
 from tests.complaints.actions_support import make_ticket
 from tests.conftest import PASSWORD
 

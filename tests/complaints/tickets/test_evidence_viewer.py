@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import roles
-from complaints.evidence_view import html_sanitize, report_view, safe_filename
+from complaints.tickets.evidence_view import html_sanitize, report_view, safe_filename
 from tests.complaints.ticket_support import Case, _fresh_cache, case  # noqa: F401
 
 
@@ -94,7 +94,7 @@ def test_attachments_are_downloads_only(case: Case, users) -> None:  # noqa: F81
 
 
 def test_a_report_of_another_ticket_is_not_reachable(case: Case, users) -> None:  # noqa: F811
-    from complaints.services import ticket_open_or_join
+    from complaints.tickets.services import ticket_open_or_join
 
     other, _ = ticket_open_or_join(
         key="abuse:other", kind="abuse", subject="other", customer_id=None

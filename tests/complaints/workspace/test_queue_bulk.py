@@ -9,9 +9,9 @@ from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 
-from complaints import ticket_services
 from complaints.models import Event, Message, Ticket, TicketChange
-from complaints.selectors import QueueFilters, ticket_queue_for
+from complaints.tickets import services as ticket_services
+from complaints.tickets.selectors import QueueFilters, ticket_queue_for
 from tests.complaints.queue_support import make_event, make_ticket, message_from_customer
 
 pytestmark = pytest.mark.django_db

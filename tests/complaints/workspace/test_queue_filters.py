@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from complaints.models import Ticket
-from complaints.selectors import QueueFilters, ticket_queue_count, ticket_queue_for
+from complaints.tickets.selectors import QueueFilters, ticket_queue_count, ticket_queue_for
 from tests.complaints.queue_support import (
     make_event,
     make_report,

@@ -95,7 +95,7 @@ def test_polling_is_only_on_the_first_page(client):
 
 
 def test_count_is_shown_capped(client, monkeypatch):
-    from complaints import selectors
+    from complaints.tickets import selectors
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
     monkeypatch.setattr(selectors.ticket_queue_count, "__kwdefaults__", {"cap": 3})

@@ -9,7 +9,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from complaints.selectors import QueueFilters, ticket_queue_for, ticket_queue_page
+from complaints.tickets.selectors import QueueFilters, ticket_queue_for, ticket_queue_page
 from tests.complaints.queue_support import T0, make_ticket
 
 pytestmark = pytest.mark.django_db

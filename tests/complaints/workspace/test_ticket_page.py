@@ -99,7 +99,7 @@ def test_status_and_assignment_go_through_the_services(case: Case, users) -> Non
     fields = list(TicketChange.objects.filter(ticket=case.ticket).values_list("field", "actor"))
     assert ("assignee", agent.pk) in fields and ("status", agent.pk) in fields
     timeline = client.get(reverse("workspace:ticket-timeline", args=[case.ticket.pk]))
-    assert "status: new → open" in timeline.content.decode()
+    assert "Status: New → Open" in timeline.content.decode()
 
 
 def test_internal_note_appears_on_the_timeline(case: Case, users) -> None:  # noqa: F811

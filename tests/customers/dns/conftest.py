@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dns import data
-from tests.dns.servers import (
+from tests.customers.dns import data
+from tests.customers.dns.servers import (
     MisbehavingResponder,
     MissingServer,
     RunningServer,

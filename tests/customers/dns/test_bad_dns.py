@@ -7,7 +7,7 @@ import pytest
 
 from customers.dns import dnsbl
 from customers.dns.dnsbl import FailReason, Status, ZoneSpec
-from tests.dns.servers import free_port
+from tests.customers.dns.servers import free_port
 
 FAST = {"timeout": 0.3, "retries": 0}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from customers.dns.findings import Check, Severity
-from tests.dns.doctor_helpers import findings, one, run
+from tests.customers.dns.doctor_helpers import findings, one, run
 
 
 def test_reject_policy_with_reports_is_ok(authoritative_server):

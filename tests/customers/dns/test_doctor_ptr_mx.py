@@ -6,8 +6,8 @@ import json
 
 from customers.dns import dnsbl
 from customers.dns.findings import Check, Severity
-from tests.dns.data import GOOD_MX_IP, INCLUDED_IP, NO_PTR_IP
-from tests.dns.doctor_helpers import findings, one, run
+from tests.customers.dns.data import GOOD_MX_IP, INCLUDED_IP, NO_PTR_IP
+from tests.customers.dns.doctor_helpers import findings, one, run
 
 
 def test_good_domain_has_mx_and_addresses(authoritative_server):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from customers.dns.findings import Check, Severity
-from tests.dns.data import GOOD_MX_IP, INCLUDED_IP, UNAUTHORIZED_IP
-from tests.dns.doctor_helpers import findings, one, run
+from tests.customers.dns.data import GOOD_MX_IP, INCLUDED_IP, UNAUTHORIZED_IP
+from tests.customers.dns.doctor_helpers import findings, one, run
 
 
 def test_good_policy_counts_lookups_and_authorizes_mx_address(authoritative_server):

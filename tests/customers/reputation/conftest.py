@@ -1,6 +1,6 @@
 """Fixtures for the reputation tests: a small allocated network, blocklist zones in the
 registry, and real DNS servers on loopback (rbldnsd, NSD, the misbehaving responder) from
-``tests/dns/servers.py``.
+``tests/customers/dns/servers.py``.
 
 The allocations (RFC 5737) and what the blocklist server says about them:
 
@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from customers.models import BlocklistZone
-from tests.dns import data as dns_data
-from tests.dns.servers import (
+from tests.customers.dns import data as dns_data
+from tests.customers.dns.servers import (
     MisbehavingResponder,
     MissingServer,
     RunningServer,
@@ -32,8 +32,8 @@ from tests.dns.servers import (
     nsd_server,
     rbldnsd_server,
 )
+from tests.customers.reputation.helpers import make_zone
 from tests.factories import AllocationFactory, CustomerFactory, DomainFactory, ServiceFactory
-from tests.reputation.helpers import make_zone
 
 BL_DATA = (
     ":127.0.0.2:Listed on bl.rep.test: $\n"

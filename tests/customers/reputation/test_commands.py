@@ -1,4 +1,4 @@
-"""The stable command-line interfaces (DESIGN.md): ``dnsbl_sweep`` and ``check_domain``."""
+"""The stable command-line interfaces (docs/architecture.md): ``dnsbl_sweep`` and ``check_domain``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from customers.models import BlocklistZone, DomainCheck, Listing
-from tests.dns.data import GOOD_MX_IP
+from tests.customers.dns.data import GOOD_MX_IP
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from complaints.models import Event, Message, Report, Reporter, Ticket
-from complaints.services import ticket_open_or_join
+from complaints.tickets.services import ticket_open_or_join
 from customers.models import CompromiseRule, Listing, ServiceCompromise
 from customers.reputation.compromise import compromise_candidates, compromise_rules_apply
 
@@ -115,7 +115,7 @@ def test_dry_run_writes_nothing_apply_marks_raises_ticket_and_proposes(network, 
     note = Message.objects.filter(ticket=ticket, direction="note").last()
     assert "likely compromised" in note.body and IP in note.body
     assert mark.proposal in {"proposed", "action_created"}
-    if mark.proposal == "action_created":  # complaints.actions exists: a requested suspension
+    if mark.proposal == "action_created":  # a requested suspension
         from complaints.models import Action
 
         action = Action.objects.get(pk=mark.action_id)

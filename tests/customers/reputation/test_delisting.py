@@ -16,10 +16,10 @@ from customers.reputation.delisting import (
     delisting_requests_remind,
     provider_for_zone,
 )
+from customers.reputation.selectors import delisting_requests_stale
 from customers.reputation.sweep import sweep_resources
 from customers.reputation.targets import all_resources
 from customers.reputation.zones import zones_for_sweep
-from customers.reputation_selectors import delisting_requests_stale
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from complaints.models import Ticket
 from customers.demo import seed_registry
 from customers.models import DelistingRequest, Listing
-from customers.reputation_demo import seed_reputation
+from customers.reputation.demo import seed_reputation
 
 pytestmark = pytest.mark.django_db
 

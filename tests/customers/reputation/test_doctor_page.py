@@ -11,7 +11,7 @@ from accounts import roles
 from complaints.models import Message, Ticket
 from customers.models import DomainCheck
 from customers.reputation.doctor import domain_check_run
-from tests.dns.data import GOOD_MX_IP
+from tests.customers.dns.data import GOOD_MX_IP
 from tests.factories import CustomerFactory, DomainFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,3 +108,17 @@ def test_send_without_a_customer_is_refused_with_a_message(agent, authoritative_
     page = agent.post(f"/reputation/doctor/{check.pk}/send/", follow=True).content.decode()
     assert "Not sent" in page
     assert not Message.objects.filter(direction="out").exists()
+
+
+def test_a_broker_that_is_down_leaves_the_check_pending_not_a_500(agent, hosted) -> None:  # type: ignore[no-untyped-def]
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    with mock.patch(
+        "customers.reputation.doctor.domain_check_run_task.delay",
+        side_effect=OperationalError("Error 111 connecting to 127.0.0.1:6379"),
+    ):
+        response = agent.post("/reputation/doctor/", {"domain": "twospf.doctor.test"})
+    assert response.status_code == 302
+    assert DomainCheck.objects.get().status == "pending"

@@ -12,8 +12,8 @@ from customers.models import Listing, ListingHistory
 from customers.reputation import targets
 from customers.reputation.sweep import sweep_batch, sweep_resources
 from customers.reputation.zones import zones_for_sweep
-from tests.reputation.conftest import BL_CLEAN, DBL_DATA
-from tests.reputation.helpers import make_zone
+from tests.customers.reputation.conftest import BL_CLEAN, DBL_DATA
+from tests.customers.reputation.helpers import make_zone
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.db import connection
 
-from complaints.bulk_sql import json_text
+from complaints.intake.storable import json_text
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from complaints.intake.receiving import Arrival, reports_receive
 from complaints.models import Event, Receipt, Report, Ticket
-from complaints.receiving import Arrival, reports_receive
 from tests.complaints import builders
-from tests.complaints.test_no_loss import start_worker, wait_for
+from tests.complaints.intake.test_no_loss import start_worker, wait_for
 from tests.factories import AllocationFactory, CustomerFactory
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -76,9 +76,9 @@ def _by_another_filing(work) -> None:  # type: ignore[no-untyped-def]
 
 def _racing_plan(customer, opened: list[Ticket]):  # type: ignore[no-untyped-def]
     """``tickets_plan``, after which another filing commits a ticket of the planned key."""
-    from complaints import processing
+    from complaints.intake.filing import pipeline
 
-    real_plan = processing.tickets_plan
+    real_plan = pipeline.tickets_plan
 
     def plan_then_race(*args, **kwargs):  # type: ignore[no-untyped-def]
         plan = real_plan(*args, **kwargs)
@@ -99,10 +99,10 @@ def test_a_deadlocked_filing_is_run_again_not_quarantined(one_complaint) -> None
     from django.db import OperationalError
     from psycopg import errors
 
-    from complaints import processing
+    from complaints.intake.filing import pipeline
 
     _, report_id = one_complaint
-    real_file = processing._file
+    real_file = pipeline._file
     calls = []
 
     def deadlocking_once(parsed):  # type: ignore[no-untyped-def]
@@ -114,8 +114,8 @@ def test_a_deadlocked_filing_is_run_again_not_quarantined(one_complaint) -> None
                 raise OperationalError("deadlock detected") from cause
         return real_file(parsed)
 
-    with mock.patch.object(processing, "_file", deadlocking_once):
-        [outcome] = processing.reports_process([report_id])
+    with mock.patch.object(pipeline, "_file", deadlocking_once):
+        [outcome] = pipeline.reports_process([report_id])
     assert len(calls) == 2
     assert outcome.status == "filed"
     assert Ticket.objects.get().event_count == 1
@@ -127,12 +127,12 @@ def test_a_ticket_opened_by_another_filing_meanwhile_is_joined(one_complaint) ->
     commits a ticket of the same key: the events join it and the trigger counts them."""
     from unittest import mock
 
-    from complaints import processing
+    from complaints.intake.filing import pipeline
 
     customer, report_id = one_complaint
     other: list[Ticket] = []
-    with mock.patch.object(processing, "tickets_plan", _racing_plan(customer, other)):
-        [outcome] = processing.reports_process([report_id])
+    with mock.patch.object(pipeline, "tickets_plan", _racing_plan(customer, other)):
+        [outcome] = pipeline.reports_process([report_id])
     [ticket] = Ticket.objects.all()
     assert outcome.ticket_ids == [other[0].pk] == [ticket.pk]
     assert (ticket.event_count, ticket.report_count) == (1, 1)
@@ -145,7 +145,7 @@ def test_a_ticket_opened_and_closed_by_others_meanwhile_makes_a_new_one(one_comp
     opens a ticket of its own, counting its events."""
     from unittest import mock
 
-    from complaints import processing, ticket_opening
+    from complaints.intake.filing import pipeline, ticket_opening
 
     customer, report_id = one_complaint
     real_lookup = ticket_opening._open_tickets_of
@@ -160,10 +160,10 @@ def test_a_ticket_opened_and_closed_by_others_meanwhile_makes_a_new_one(one_comp
         return real_lookup(keys)
 
     with (
-        mock.patch.object(processing, "tickets_plan", _racing_plan(customer, [])),
+        mock.patch.object(pipeline, "tickets_plan", _racing_plan(customer, [])),
         mock.patch.object(ticket_opening, "_open_tickets_of", lookup_after_close),
     ):
-        [outcome] = processing.reports_process([report_id])
+        [outcome] = pipeline.reports_process([report_id])
     assert lookups == [1, 1]
     closed = Ticket.objects.get(subject="another filing's")
     [mine] = Ticket.objects.exclude(pk=closed.pk)

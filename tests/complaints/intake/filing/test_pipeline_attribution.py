@@ -146,7 +146,7 @@ def test_an_open_ticket_without_events_takes_its_first_from_the_trigger(network:
     """A ticket opened by other means, with no events yet, is counted by the events'
     trigger, which also gives it its first search text and reporters."""
     from complaints.classification import aggregation_key
-    from complaints.services import ticket_open_or_join
+    from complaints.tickets.services import ticket_open_or_join
 
     key = aggregation_key(
         customer_id=network["acme"].pk, type_="spam", resource="203.0.113.10", bulk=False

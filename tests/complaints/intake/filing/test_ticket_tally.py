@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.http import QueryDict
 
 from complaints.models import Ticket, TicketTally
-from complaints.selectors import QueueFilters, ticket_queue_for
+from complaints.tickets.selectors import QueueFilters, ticket_queue_for
 from tests.complaints import builders
 from tests.complaints.pipeline import file_reports
 from tests.complaints.queue_support import make_event, make_ticket

@@ -1,0 +1,2 @@
+"""Vulnerability notification campaigns that measure remediation (docs/architecture.md
+"campaigns/")."""
