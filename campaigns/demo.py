@@ -3,10 +3,11 @@ reports filed through the real intake, a campaign a lead launched from that feed
 in, and the later reports that show who fixed, so the campaign page has real figures.
 
 Deterministic (a seeded generator), idempotent (the feed's receipts and the campaign's
-name are looked up first) and only reserved ranges and names. The one thing the demo
-plays that the desk does not do itself is the mail relay: the demo marks the campaign's
-queued mails as accepted by the relay (and one as bounced, as a real bounce would), since
-no relay runs while seeding. Everything else — attribution, recipients, hold-out,
+name are looked up first) and only reserved ranges and names. Two things the demo does
+that the desk does not: it plays the mail relay, marking the campaign's queued mails as
+accepted (and one as bounced, as a real bounce would), since no relay runs while
+seeding; and it picks the draft's hold-out seed so both groups have members
+(``_seed_with_both_groups``). Everything else — attribution, recipients, hold-out,
 verification, acknowledgements, escalation — runs through the campaign's own services
 on a played calendar.
 
@@ -27,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignNotice, NoticeMail
+from campaigns.remediation import is_held_out
 from campaigns.services import (
     campaign_advance,
     campaign_create,
@@ -202,7 +204,25 @@ def _launch(lead: object, at: datetime, hosts: list[FeedRow]) -> Campaign:
     if managed is not None:
         suppression_add(actor=lead, reason="handled by its account manager",  # type: ignore[arg-type]
                         customer_id=managed.customer_id, campaign=campaign)  # fmt: skip
+    holders = (holding_at(row.ip, at) for row in hosts)
+    audience = {holder.customer_id for holder in holders if holder is not None}
+    audience.discard(managed.customer_id if managed is not None else None)
+    campaign.holdout_seed = _seed_with_both_groups(sorted(audience), campaign.holdout_percent)
+    campaign.save(update_fields=["holdout_seed"])
     return campaign_launch(campaign=campaign, actor=lead, now=at)  # type: ignore[arg-type]
+
+
+def _seed_with_both_groups(customer_ids: list[int], percent: int) -> str:
+    """The draft's hold-out seed, chosen so the demo shows a comparison: a random seed
+    over the demo's few dozen customers leaves the hold-out empty now and then (0.8^n),
+    and a campaign page with one group shows no effect. Deterministic for a given
+    audience; a real campaign keeps its random seed."""
+    for n in range(1000):
+        seed = f"demo-{n}"
+        held = sum(is_held_out(seed, c, percent) for c in customer_ids)
+        if 0 < held < len(customer_ids):
+            return seed
+    raise ValueError("the demo audience is too small for two groups")
 
 
 def _fix_plan(
